@@ -1,0 +1,150 @@
+//! Causes a finding can be attributed to, and the mapping from a finding to the causes the
+//! persona actually has.
+
+use serde::{Deserialize, Serialize};
+
+use super::FindingKind;
+use crate::persona::{Chronotype, Condition, ExerciseTiming, Persona};
+
+/// Something in the persona that explains a finding: a condition or a habit/context factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// A simulated sleep condition.
+    Condition(Condition),
+    /// Age-related change in sleep (less deep sleep, more wake, lower HRV).
+    Ageing,
+    /// Night or rotating shift work.
+    ShiftWork,
+    /// Evening chronotype.
+    LateChronotype,
+    /// Caffeine within 6 hours of bedtime.
+    LateCaffeine,
+    /// Alcohol in the evening.
+    EveningAlcohol,
+    /// Exercise late in the evening.
+    LateExercise,
+    /// An hour or more of screens before bed.
+    EveningScreens,
+    /// Frequent naps longer than 30 minutes.
+    LongNaps,
+}
+
+impl Cause {
+    /// Human-readable label, stable for matching.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Cause::Condition(c) => c.label(),
+            Cause::Ageing => "age-related change",
+            Cause::ShiftWork => "shift work",
+            Cause::LateChronotype => "evening chronotype",
+            Cause::LateCaffeine => "late caffeine",
+            Cause::EveningAlcohol => "evening alcohol",
+            Cause::LateExercise => "late exercise",
+            Cause::EveningScreens => "evening screen use",
+            Cause::LongNaps => "long daytime naps",
+        }
+    }
+}
+
+/// Whether the persona has a habit/context cause, judged against its habitual bedtime.
+fn has_cause(persona: &Persona, cause: Cause, mean_bedtime_h: f32) -> bool {
+    let h = &persona.habits;
+    match cause {
+        Cause::Condition(c) => persona.has(c),
+        Cause::Ageing => persona.age >= 50,
+        Cause::ShiftWork => persona.work.is_shift_work(),
+        Cause::LateChronotype => persona.chronotype == Chronotype::Late,
+        Cause::LateCaffeine => h.caffeine_gap_h(mean_bedtime_h).is_some_and(|g| g < 6.0),
+        Cause::EveningAlcohol => h.evening_drinks >= 1.0,
+        Cause::LateExercise => {
+            h.exercise_timing == ExerciseTiming::Evening && h.exercise_minutes_per_week > 0
+        }
+        Cause::EveningScreens => h.evening_screen_minutes >= 60,
+        Cause::LongNaps => h.nap_minutes > 30 && h.naps_per_week >= 2,
+    }
+}
+
+/// The causes that can produce a finding of `kind`, most specific first.
+fn candidates(kind: FindingKind) -> &'static [Cause] {
+    match kind {
+        FindingKind::ShortSleep => &[
+            Cause::Condition(Condition::Insomnia),
+            Cause::Condition(Condition::ShiftWorkDisorder),
+            Cause::Condition(Condition::DelayedSleepPhase),
+            Cause::ShiftWork,
+            Cause::LateChronotype,
+            Cause::LateCaffeine,
+            Cause::EveningScreens,
+        ],
+        FindingKind::LongOnsetLatency => &[
+            Cause::Condition(Condition::Insomnia),
+            Cause::Condition(Condition::DelayedSleepPhase),
+            Cause::Condition(Condition::RestlessLegs),
+            Cause::Condition(Condition::ShiftWorkDisorder),
+            Cause::LateCaffeine,
+            Cause::EveningScreens,
+            Cause::LateExercise,
+            Cause::LongNaps,
+        ],
+        FindingKind::HighWaso | FindingKind::FrequentAwakenings | FindingKind::LowEfficiency => &[
+            Cause::Condition(Condition::Insomnia),
+            Cause::Condition(Condition::ObstructiveSleepApnea),
+            Cause::Condition(Condition::RestlessLegs),
+            Cause::Condition(Condition::NarcolepsyLike),
+            Cause::Condition(Condition::ShiftWorkDisorder),
+            Cause::Condition(Condition::DelayedSleepPhase),
+            Cause::EveningAlcohol,
+            Cause::LateCaffeine,
+            Cause::Ageing,
+        ],
+        FindingKind::LowDeepSleep => &[
+            Cause::Condition(Condition::ObstructiveSleepApnea),
+            Cause::Condition(Condition::Insomnia),
+            Cause::LateCaffeine,
+            Cause::Ageing,
+        ],
+        FindingKind::LowRemShare => &[
+            Cause::Condition(Condition::ObstructiveSleepApnea),
+            Cause::Condition(Condition::Insomnia),
+            Cause::EveningAlcohol,
+        ],
+        FindingKind::ShortRemLatency => &[Cause::Condition(Condition::NarcolepsyLike)],
+        FindingKind::ElevatedOdi | FindingKind::LowSpo2Nadir => {
+            &[Cause::Condition(Condition::ObstructiveSleepApnea), Cause::EveningAlcohol]
+        }
+        FindingKind::IrregularSchedule => &[
+            Cause::Condition(Condition::ShiftWorkDisorder),
+            Cause::ShiftWork,
+            Cause::Condition(Condition::DelayedSleepPhase),
+        ],
+        FindingKind::SocialJetlag => &[Cause::Condition(Condition::DelayedSleepPhase), Cause::LateChronotype],
+        FindingKind::LateSleepPhase => &[
+            Cause::Condition(Condition::DelayedSleepPhase),
+            Cause::LateChronotype,
+            Cause::EveningScreens,
+        ],
+        FindingKind::ElevatedRestingHr => &[
+            Cause::Condition(Condition::ObstructiveSleepApnea),
+            Cause::Condition(Condition::Insomnia),
+            Cause::EveningAlcohol,
+        ],
+        FindingKind::LowHrv => &[Cause::Condition(Condition::ObstructiveSleepApnea), Cause::EveningAlcohol, Cause::Ageing],
+        FindingKind::HighMovement => &[Cause::Condition(Condition::RestlessLegs)],
+        FindingKind::LateCaffeine
+        | FindingKind::EveningAlcohol
+        | FindingKind::LateExercise
+        | FindingKind::EveningScreens
+        | FindingKind::LongNaps => &[],
+    }
+}
+
+/// The causes of a `kind` finding that this persona has, given its mean bedtime (clock hours,
+/// report convention). Empty for behaviour findings, which are causes themselves.
+pub fn explain(kind: FindingKind, persona: &Persona, mean_bedtime_h: f32) -> Vec<Cause> {
+    candidates(kind)
+        .iter()
+        .copied()
+        .filter(|&c| has_cause(persona, c, mean_bedtime_h))
+        .collect()
+}

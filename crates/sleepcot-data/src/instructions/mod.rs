@@ -1,0 +1,8 @@
+//! Instruction records: the ChatML conversations a student is trained and tested on, and the
+//! deterministic splits that keep people (and reworded questions) apart.
+
+mod record;
+mod split;
+
+pub use record::{ChatTurn, InstructionRecord};
+pub use split::{KnowledgeSplit, Split, SplitError, SplitFractions, split_people, split_questions};

@@ -1,0 +1,401 @@
+//! The whole data stage: reports, knowledge questions and teacher-labelled instruction records.
+//!
+//! [`Dataset::generate`] is a pure function of its [`DataConfig`] (and of the teacher): the same
+//! configuration gives the same records in the same order, whatever the thread count, because
+//! every random draw comes from a stream keyed by the seed and the item's index.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::instructions::{
+    InstructionRecord, KnowledgeSplit, Split, SplitError, SplitFractions, split_people,
+    split_questions,
+};
+use crate::io::{IoError, write_table};
+use crate::knowledge::{KnowledgeError, Question, generate_questions};
+use crate::persona::{MixError, PopulationMix};
+use crate::report::{Report, generate_reports};
+use crate::teacher::{
+    FollowUpQuestion, Task, Teacher, TeacherError, TeacherInput, follow_up_questions,
+    system_prompt, user_message,
+};
+
+/// Everything the data stage depends on. Unknown keys are rejected; missing ones take defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DataConfig {
+    /// Seed of every random draw.
+    pub seed: u64,
+    /// Number of simulated people; each gets one report.
+    pub users: usize,
+    /// Nights simulated per person.
+    pub nights: usize,
+    /// Number of multiple-choice knowledge questions.
+    pub questions: usize,
+    /// Follow-up questions asked about each report.
+    pub follow_ups_per_report: usize,
+    /// Who the simulated people are.
+    pub mix: PopulationMix,
+    /// Validation and test shares (of people, and of knowledge questions).
+    pub splits: SplitFractions,
+    /// How held-out knowledge questions relate to the training ones.
+    pub knowledge_split: KnowledgeSplit,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        DataConfig {
+            seed: 0,
+            users: 100,
+            nights: 7,
+            questions: 1000,
+            follow_ups_per_report: 3,
+            mix: PopulationMix::default(),
+            splits: SplitFractions::default(),
+            knowledge_split: KnowledgeSplit::default(),
+        }
+    }
+}
+
+/// Why the data stage failed; every message is one sentence naming the value or item at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// A count in the configuration is impossible.
+    #[error("data config field `{field}` is {value}, but {expected} was expected")]
+    Config {
+        /// The field at fault.
+        field: &'static str,
+        /// Its value.
+        value: usize,
+        /// What would have been accepted.
+        expected: &'static str,
+    },
+    /// The population mix is invalid.
+    #[error(transparent)]
+    Mix(#[from] MixError),
+    /// The split fractions are invalid.
+    #[error(transparent)]
+    Split(#[from] SplitError),
+    /// The knowledge bank cannot supply the questions asked for.
+    #[error(transparent)]
+    Knowledge(#[from] KnowledgeError),
+    /// The teacher failed on an item.
+    #[error(transparent)]
+    Teacher(#[from] TeacherError),
+    /// A file could not be written.
+    #[error(transparent)]
+    Io(#[from] IoError),
+}
+
+/// A progress update: `done` of `total` items of `stage` are finished.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// The stage being worked on (`reports`, `questions`, `teaching`).
+    pub stage: &'static str,
+    /// Items finished so far.
+    pub done: usize,
+    /// Items in the stage.
+    pub total: usize,
+}
+
+/// The generated data: reports with ground truth, knowledge questions, instruction records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// The configuration it was generated from.
+    pub config: DataConfig,
+    /// One report per simulated person, in index order.
+    pub reports: Vec<Report>,
+    /// The knowledge questions, in generation order.
+    pub questions: Vec<Question>,
+    /// Every instruction record: per report a recommendation and its follow-ups, then the
+    /// knowledge questions.
+    pub records: Vec<InstructionRecord>,
+}
+
+/// One item to teach, before the teacher has seen it.
+struct Pending<'a> {
+    index: u64,
+    input: TeacherInput<'a>,
+    id: String,
+    split: Split,
+    person_id: Option<String>,
+    fact_id: Option<String>,
+}
+
+/// Items are taught in chunks of this size, so progress moves and a network teacher can batch.
+const TEACH_CHUNK: usize = 64;
+
+/// Teacher indices of the three kinds of item live in disjoint ranges.
+const FOLLOW_UP_BASE: u64 = 1 << 40;
+const KNOWLEDGE_BASE: u64 = 2 << 40;
+
+impl Dataset {
+    /// Generates reports, questions and teacher-labelled records for `config`.
+    pub fn generate(
+        config: &DataConfig,
+        teacher: &dyn Teacher,
+        progress: &(dyn Fn(Progress) + Sync),
+    ) -> Result<Dataset, DataError> {
+        config.validate()?;
+        let seed = config.seed;
+        progress(Progress {
+            stage: "reports",
+            done: 0,
+            total: config.users,
+        });
+        let reports = generate_reports(seed, config.users, &config.mix, config.nights);
+        progress(Progress {
+            stage: "questions",
+            done: 0,
+            total: config.questions,
+        });
+        let questions = generate_questions(seed, config.questions)?;
+
+        let people: Vec<&str> = reports.iter().map(|r| r.persona.id.as_str()).collect();
+        let report_splits = split_people(seed, &people, config.splits)?;
+        let keys: Vec<(&str, usize)> = questions
+            .iter()
+            .map(|q| (q.fact_id.as_str(), q.phrasing))
+            .collect();
+        let question_splits =
+            split_questions(seed, &keys, config.splits, config.knowledge_split)?;
+
+        let follow_ups: Vec<Vec<FollowUpQuestion>> = reports
+            .par_iter()
+            .enumerate()
+            .map(|(i, r)| follow_up_questions(r, seed ^ (i as u64), config.follow_ups_per_report))
+            .collect();
+
+        let mut pending = Vec::new();
+        for (i, (report, split)) in reports.iter().zip(&report_splits).enumerate() {
+            let person = Some(report.persona.id.clone());
+            pending.push(Pending {
+                index: i as u64,
+                input: TeacherInput::Recommendation(report),
+                id: format!("rec-{}", report.id),
+                split: *split,
+                person_id: person.clone(),
+                fact_id: None,
+            });
+            for (j, q) in follow_ups[i].iter().enumerate() {
+                pending.push(Pending {
+                    index: FOLLOW_UP_BASE + (i as u64) * 1024 + j as u64,
+                    input: TeacherInput::FollowUp(report, q),
+                    id: format!("fu-{}-{j}-{}", report.id, q.kind.name()),
+                    split: *split,
+                    person_id: person.clone(),
+                    fact_id: None,
+                });
+            }
+        }
+        for (k, (q, split)) in questions.iter().zip(&question_splits).enumerate() {
+            pending.push(Pending {
+                index: KNOWLEDGE_BASE + k as u64,
+                input: TeacherInput::Knowledge(q),
+                id: format!("kq-{}", q.id),
+                split: *split,
+                person_id: None,
+                fact_id: Some(q.fact_id.clone()),
+            });
+        }
+
+        let total = pending.len();
+        let done = AtomicUsize::new(0);
+        progress(Progress {
+            stage: "teaching",
+            done: 0,
+            total,
+        });
+        let chunks: Vec<Result<Vec<InstructionRecord>, TeacherError>> = pending
+            .par_chunks(TEACH_CHUNK)
+            .map(|chunk| {
+                let items: Vec<(u64, TeacherInput<'_>)> =
+                    chunk.iter().map(|p| (p.index, p.input)).collect();
+                let outputs = teacher.teach_batch(&items, seed);
+                let records = chunk
+                    .iter()
+                    .zip(outputs)
+                    .map(|(p, out)| {
+                        let out = out?;
+                        let task = p.input.task();
+                        Ok(InstructionRecord {
+                            id: p.id.clone(),
+                            task,
+                            split: p.split,
+                            person_id: p.person_id.clone(),
+                            source_id: p.input.source_id(),
+                            fact_id: p.fact_id.clone(),
+                            teacher: teacher.name().to_string(),
+                            system: system_prompt(task).to_string(),
+                            user: user_message(&p.input),
+                            assistant: out.text(),
+                            rationale: out.rationale,
+                            answer: out.answer,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, TeacherError>>();
+                let finished = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
+                progress(Progress {
+                    stage: "teaching",
+                    done: finished,
+                    total,
+                });
+                records
+            })
+            .collect();
+        let mut records = Vec::with_capacity(total);
+        for chunk in chunks {
+            records.extend(chunk?);
+        }
+        Ok(Dataset {
+            config: config.clone(),
+            reports,
+            questions,
+            records,
+        })
+    }
+
+    /// The records of one split, in dataset order.
+    pub fn split(&self, split: Split) -> impl Iterator<Item = &InstructionRecord> {
+        self.records.iter().filter(move |r| r.split == split)
+    }
+
+    /// Writes `reports`, `questions` and `instructions/{train,val,test}`, each as JSONL and
+    /// Parquet, plus the configuration as `config.json`. Every file is written atomically.
+    pub fn write(&self, dir: &Path) -> Result<(), DataError> {
+        write_table(dir, "reports", &self.reports)?;
+        write_table(dir, "questions", &self.questions)?;
+        let instructions = dir.join("instructions");
+        for split in Split::ALL {
+            let rows: Vec<&InstructionRecord> = self.split(split).collect();
+            write_table(&instructions, split.name(), &rows)?;
+        }
+        let config = serde_json::to_vec_pretty(&self.config)
+            .expect("serialising an in-memory config cannot fail");
+        crate::io::write_bytes_atomic(&dir.join("config.json"), &config)?;
+        Ok(())
+    }
+
+    /// Counts per condition, per task and per split.
+    pub fn summary(&self) -> Summary {
+        let mut conditions: BTreeMap<String, usize> = BTreeMap::new();
+        for report in &self.reports {
+            if report.persona.conditions.is_empty() {
+                *conditions.entry("none".to_string()).or_default() += 1;
+            }
+            for c in &report.persona.conditions {
+                *conditions
+                    .entry(c.condition.label().to_string())
+                    .or_default() += 1;
+            }
+        }
+        let mut tasks: BTreeMap<(Task, Split), usize> = BTreeMap::new();
+        for r in &self.records {
+            *tasks.entry((r.task, r.split)).or_default() += 1;
+        }
+        Summary {
+            reports: self.reports.len(),
+            questions: self.questions.len(),
+            conditions,
+            tasks,
+        }
+    }
+}
+
+impl DataConfig {
+    /// Checks counts, the population mix and the split fractions.
+    pub fn validate(&self) -> Result<(), DataError> {
+        let check = |field, value: usize, ok: bool, expected| {
+            if ok {
+                Ok(())
+            } else {
+                Err(DataError::Config {
+                    field,
+                    value,
+                    expected,
+                })
+            }
+        };
+        check("users", self.users, self.users >= 1, "at least 1")?;
+        check(
+            "nights",
+            self.nights,
+            (1..=366).contains(&self.nights),
+            "between 1 and 366",
+        )?;
+        check(
+            "follow_ups_per_report",
+            self.follow_ups_per_report,
+            self.follow_ups_per_report <= 64,
+            "at most 64",
+        )?;
+        self.mix.validate()?;
+        self.splits.validate()?;
+        Ok(())
+    }
+}
+
+/// Counts that describe a dataset, printed as a table by `cargo xtask data`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Number of reports (people).
+    pub reports: usize,
+    /// Number of knowledge questions.
+    pub questions: usize,
+    /// People per condition (`none` for healthy; a person may have several).
+    pub conditions: BTreeMap<String, usize>,
+    /// Records per task and split.
+    pub tasks: BTreeMap<(Task, Split), usize>,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} reports, {} knowledge questions",
+            self.reports, self.questions
+        )?;
+        writeln!(f, "\n{:<28} {:>7}", "condition", "people")?;
+        for (condition, n) in &self.conditions {
+            writeln!(f, "{condition:<28} {n:>7}")?;
+        }
+        writeln!(
+            f,
+            "\n{:<16} {:>7} {:>7} {:>7} {:>7}",
+            "task", "train", "val", "test", "total"
+        )?;
+        let mut totals = [0usize; 3];
+        for task in Task::ALL {
+            let counts: Vec<usize> = Split::ALL
+                .iter()
+                .map(|s| self.tasks.get(&(task, *s)).copied().unwrap_or(0))
+                .collect();
+            for (t, c) in totals.iter_mut().zip(&counts) {
+                *t += c;
+            }
+            writeln!(
+                f,
+                "{:<16} {:>7} {:>7} {:>7} {:>7}",
+                task.name(),
+                counts[0],
+                counts[1],
+                counts[2],
+                counts.iter().sum::<usize>()
+            )?;
+        }
+        write!(
+            f,
+            "{:<16} {:>7} {:>7} {:>7} {:>7}",
+            "all",
+            totals[0],
+            totals[1],
+            totals[2],
+            totals.iter().sum::<usize>()
+        )
+    }
+}

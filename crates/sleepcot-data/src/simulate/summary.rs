@@ -1,0 +1,179 @@
+//! From epochs to a wearable-style night summary.
+
+use super::EPOCH_MIN;
+use super::engine::NightBuffers;
+use super::plan::NightPlan;
+use super::stage::Stage;
+use crate::persona::AgeGroup;
+use crate::report::{NightSummary, sleep_score};
+
+/// Wake bouts of at least this many epochs count as awakenings (5 minutes).
+const AWAKENING_EPOCHS: usize = 10;
+/// Epochs in the resting-heart-rate window (5 minutes).
+const RESTING_WINDOW: usize = 10;
+
+fn round1(x: f32) -> f32 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Oxygen desaturation index over the sleep epochs: an event starts when SpO2 falls at least 4
+/// points below a running baseline and ends when it recovers to within 1.5 points; the
+/// baseline is an exponential average of SpO2 outside events. Wake epochs are skipped, since
+/// counting desaturations during wake inflates ODI.
+fn odi_events(buf: &NightBuffers) -> u32 {
+    let mut baseline: Option<f32> = None;
+    let mut in_event = false;
+    let mut events = 0;
+    for (stage, &spo2) in buf.stages.iter().zip(&buf.spo2) {
+        if !stage.is_sleep() {
+            continue;
+        }
+        let base = *baseline.get_or_insert(spo2);
+        if in_event {
+            if spo2 >= base - 1.5 {
+                in_event = false;
+            }
+        } else if spo2 <= base - 4.0 {
+            in_event = true;
+            events += 1;
+        } else {
+            baseline = Some(0.9 * base + 0.1 * spo2);
+        }
+    }
+    events
+}
+
+/// Summarises the night in `buf` (simulated from `plan`) for a person of `group`.
+pub fn summarize_night(plan: &NightPlan, group: AgeGroup, buf: &NightBuffers) -> NightSummary {
+    let stages = &buf.stages;
+    let n = stages.len();
+    let onset = stages.iter().position(|s| s.is_sleep());
+    let last = stages.iter().rposition(|s| s.is_sleep());
+    let mut counts = [0usize; 5];
+    for s in stages {
+        counts[s.index()] += 1;
+    }
+    let sleep_epochs = n - counts[0];
+    let (waso_epochs, awakenings, rem_latency_epochs) = match (onset, last) {
+        (Some(on), Some(last)) => {
+            let mut waso = 0;
+            let mut awakenings = 0;
+            let mut run = 0;
+            for s in &stages[on..=last] {
+                if *s == Stage::Wake {
+                    waso += 1;
+                    run += 1;
+                } else {
+                    if run >= AWAKENING_EPOCHS {
+                        awakenings += 1;
+                    }
+                    run = 0;
+                }
+            }
+            let rem = stages[on..=last]
+                .iter()
+                .position(|s| *s == Stage::Rem)
+                .unwrap_or(last + 1 - on);
+            (waso, awakenings, rem)
+        }
+        _ => (0, 0, 0),
+    };
+
+    let (mut hr_sum, mut hrv_sum, mut spo2_sum, mut rr_sum) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    let mut nadir = f32::INFINITY;
+    let mut restless = 0u32;
+    let mut window = [0.0f32; RESTING_WINDOW];
+    let mut window_sum = 0.0f32;
+    let mut seen = 0usize;
+    let mut resting = f32::INFINITY;
+    for i in 0..n {
+        if !stages[i].is_sleep() {
+            continue;
+        }
+        let hr = buf.hr[i];
+        hr_sum += hr as f64;
+        hrv_sum += buf.rmssd[i] as f64;
+        spo2_sum += buf.spo2[i] as f64;
+        rr_sum += buf.rr[i] as f64;
+        nadir = nadir.min(buf.spo2[i]);
+        restless += u32::from(buf.movement[i] > 0);
+        let slot = seen % RESTING_WINDOW;
+        window_sum += hr - window[slot];
+        window[slot] = hr;
+        seen += 1;
+        if seen >= RESTING_WINDOW {
+            resting = resting.min(window_sum / RESTING_WINDOW as f32);
+        }
+    }
+    let per_sleep = |sum: f64| {
+        if sleep_epochs == 0 {
+            0.0
+        } else {
+            (sum / sleep_epochs as f64) as f32
+        }
+    };
+    let mean_hr = per_sleep(hr_sum);
+    if !resting.is_finite() {
+        resting = mean_hr;
+    }
+    let spo2_mean = per_sleep(spo2_sum);
+    if !nadir.is_finite() {
+        nadir = spo2_mean;
+    }
+
+    let minutes = |epochs: usize| epochs as f32 * EPOCH_MIN;
+    let tib = minutes(n);
+    let tst = minutes(sleep_epochs);
+    let tst_h = tst / 60.0;
+    let share = |epochs: usize| {
+        if sleep_epochs == 0 {
+            0.0
+        } else {
+            round1(100.0 * epochs as f32 / sleep_epochs as f32)
+        }
+    };
+    let light = counts[1] + counts[2];
+    let efficiency = if n == 0 { 0.0 } else { round1(100.0 * tst / tib) };
+    let latency = minutes(onset.unwrap_or(n));
+    let waso = minutes(waso_epochs);
+    let deep_pct = share(counts[3]);
+    let rem_pct = share(counts[4]);
+    let odi = if tst_h > 0.0 {
+        round1(odi_events(buf) as f32 / tst_h)
+    } else {
+        0.0
+    };
+    NightSummary {
+        night: plan.night,
+        weekday: plan.weekday,
+        is_weekend: plan.is_weekend,
+        bedtime_h: plan.bedtime_h,
+        wake_time_h: plan.bedtime_h + tib / 60.0,
+        time_in_bed_min: tib,
+        total_sleep_min: tst,
+        efficiency_pct: efficiency,
+        onset_latency_min: latency,
+        waso_min: waso,
+        awakenings,
+        light_min: minutes(light),
+        deep_min: minutes(counts[3]),
+        rem_min: minutes(counts[4]),
+        light_pct: share(light),
+        deep_pct,
+        rem_pct,
+        rem_latency_min: minutes(rem_latency_epochs),
+        resting_hr: round1(resting),
+        mean_hr: round1(mean_hr),
+        hrv_rmssd_ms: round1(per_sleep(hrv_sum)),
+        spo2_mean: round1(spo2_mean),
+        spo2_nadir: round1(nadir),
+        odi,
+        respiratory_rate: round1(per_sleep(rr_sum)),
+        movement_index: if tst_h > 0.0 {
+            round1(restless as f32 / tst_h)
+        } else {
+            0.0
+        },
+        sleep_score: sleep_score(group, tst, efficiency, latency, waso, deep_pct, rem_pct, odi),
+    }
+}

@@ -1,0 +1,192 @@
+//! The report as the student (and an LLM teacher) reads it: compact text, no ground truth.
+//!
+//! [`render_report`] shows the person's self-reported context (age, sex, BMI, chronotype, work
+//! schedule, driving, habits, complaint and goal), one table row per night and the period
+//! averages. It never shows the findings, red flags, the simulated conditions, or derived
+//! counts that would give an answer away (nights below a norm, the worst night). Every number is
+//! written with the conventions of [`super::format`], which the teacher uses too, so a quoted
+//! number can be checked against this text.
+
+use std::fmt::Write as _;
+
+use super::format::{
+    bpm, clock, hours_from_minutes, millis, minutes, night_name, one_decimal, per_hour,
+    per_minute, percent, whole,
+};
+use crate::persona::{Chronotype, ExerciseTiming, Persona, Sex};
+use crate::report::{NightSummary, Report, Weekday};
+
+/// Three-letter name of the weekday on which a night's evening falls.
+pub fn weekday_short(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Monday => "Mon",
+        Weekday::Tuesday => "Tue",
+        Weekday::Wednesday => "Wed",
+        Weekday::Thursday => "Thu",
+        Weekday::Friday => "Fri",
+        Weekday::Saturday => "Sat",
+        Weekday::Sunday => "Sun",
+    }
+}
+
+fn persona_lines(p: &Persona, out: &mut String) {
+    let sex = match p.sex {
+        Sex::Female => "female",
+        Sex::Male => "male",
+    };
+    let chrono = match p.chronotype {
+        Chronotype::Early => "morning type",
+        Chronotype::Intermediate => "neither morning nor evening type",
+        Chronotype::Late => "evening type",
+    };
+    let drives = if p.drives {
+        "drives regularly"
+    } else {
+        "does not drive regularly"
+    };
+    let _ = writeln!(
+        out,
+        "About me: {}-year-old {sex}, BMI {}, {chrono}, {}, {drives}.",
+        p.age,
+        one_decimal(p.bmi),
+        p.work.label()
+    );
+    let h = &p.habits;
+    let caffeine = if h.caffeine_mg_per_day > 0.0 {
+        format!(
+            "caffeine {} mg/day, last at {}",
+            whole(h.caffeine_mg_per_day),
+            clock(h.last_caffeine_hour)
+        )
+    } else {
+        "no caffeine".to_string()
+    };
+    let alcohol = if h.alcohol_drinks_per_week > 0.0 {
+        format!(
+            "alcohol {} drinks/week, {} in the evening before bed",
+            one_decimal(h.alcohol_drinks_per_week),
+            one_decimal(h.evening_drinks)
+        )
+    } else {
+        "no alcohol".to_string()
+    };
+    let exercise = match (h.exercise_minutes_per_week, h.exercise_timing) {
+        (0, _) | (_, ExerciseTiming::None) => "no regular exercise".to_string(),
+        (m, t) => {
+            let when = match t {
+                ExerciseTiming::Morning => "mostly in the morning",
+                ExerciseTiming::Afternoon => "mostly in the afternoon",
+                _ => "mostly late in the evening",
+            };
+            format!("exercise {m} min/week, {when}")
+        }
+    };
+    let naps = if h.naps_per_week > 0 {
+        format!("{} naps/week of {}", h.naps_per_week, minutes(h.nap_minutes))
+    } else {
+        "no naps".to_string()
+    };
+    let _ = writeln!(
+        out,
+        "Habits: {caffeine}; {alcohol}; {exercise}; screens {} in the 2 h before bed; {naps}.",
+        minutes(h.evening_screen_minutes)
+    );
+    let _ = writeln!(out, "My complaint: {}", p.complaint);
+    let _ = writeln!(out, "My goal: {}", p.goal);
+}
+
+/// The column header of the nightly table; units are in the header so that cells are bare.
+pub const NIGHT_HEADER: &str = "night | day | bed | wake | in bed min | asleep min | efficiency % | latency min | WASO min | awakenings | light % | deep % | REM % | REM latency min | resting HR bpm | HRV ms | SpO2 % | SpO2 low % | ODI /h | breaths /min | movement /h | score";
+
+fn night_row(n: &NightSummary, out: &mut String) {
+    let cells = [
+        (n.night + 1).to_string(),
+        weekday_short(n.weekday).to_string(),
+        clock(n.bedtime_h),
+        clock(n.wake_time_h),
+        whole(n.time_in_bed_min),
+        whole(n.total_sleep_min),
+        one_decimal(n.efficiency_pct),
+        whole(n.onset_latency_min),
+        whole(n.waso_min),
+        n.awakenings.to_string(),
+        one_decimal(n.light_pct),
+        one_decimal(n.deep_pct),
+        one_decimal(n.rem_pct),
+        whole(n.rem_latency_min),
+        whole(n.resting_hr),
+        whole(n.hrv_rmssd_ms),
+        one_decimal(n.spo2_mean),
+        one_decimal(n.spo2_nadir),
+        one_decimal(n.odi),
+        one_decimal(n.respiratory_rate),
+        one_decimal(n.movement_index),
+        n.sleep_score.to_string(),
+    ];
+    let _ = writeln!(out, "{}", cells.join(" | "));
+}
+
+/// Renders `report` as the compact text a student reads. Ground truth is left out (see the
+/// module docs); the night column is one-based, as in the teacher's text (`night 1` is the
+/// first night).
+pub fn render_report(report: &Report) -> String {
+    let mut out = String::with_capacity(2048);
+    let p = &report.period;
+    let _ = writeln!(
+        out,
+        "Sleep report {} ({} nights, {} to {}).",
+        report.id,
+        report.nights.len(),
+        report
+            .nights
+            .first()
+            .map_or_else(|| "-".to_string(), |n| night_name(n.night)),
+        report
+            .nights
+            .last()
+            .map_or_else(|| "-".to_string(), |n| night_name(n.night)),
+    );
+    persona_lines(&report.persona, &mut out);
+    let _ = writeln!(out, "Nights:\n{NIGHT_HEADER}");
+    for n in &report.nights {
+        night_row(n, &mut out);
+    }
+    let _ = writeln!(
+        out,
+        "Averages: in bed {}, asleep {} ({}), efficiency {}, latency {}, WASO {}, awakenings {}, light {}, deep {}, REM {}, REM latency {}, resting HR {}, HRV {}, SpO2 {}, SpO2 low {}, ODI {}, breathing {}, movement {}, score {}.",
+        minutes(p.mean_time_in_bed_min),
+        minutes(p.mean_total_sleep_min),
+        hours_from_minutes(p.mean_total_sleep_min),
+        percent(p.mean_efficiency_pct),
+        minutes(p.mean_onset_latency_min),
+        minutes(p.mean_waso_min),
+        one_decimal(p.mean_awakenings),
+        percent(p.mean_light_pct),
+        percent(p.mean_deep_pct),
+        percent(p.mean_rem_pct),
+        minutes(p.mean_rem_latency_min),
+        bpm(p.mean_resting_hr),
+        millis(p.mean_hrv_rmssd_ms),
+        percent(p.mean_spo2),
+        percent(p.mean_spo2_nadir),
+        per_hour(p.mean_odi),
+        per_minute(p.mean_respiratory_rate),
+        per_hour(p.mean_movement_index),
+        whole(p.mean_sleep_score),
+    );
+    let _ = writeln!(
+        out,
+        "Schedule: bedtime {} (SD {}), wake {} (SD {}), mid-sleep SD {}, sleep length SD {}; mid-sleep on work nights {}, on weekend nights {}; work nights asleep {}, weekend nights asleep {}.",
+        clock(p.mean_bedtime_h),
+        minutes(p.bedtime_sd_min),
+        clock(p.mean_wake_time_h),
+        minutes(p.wake_time_sd_min),
+        minutes(p.midsleep_sd_min),
+        minutes(p.total_sleep_sd_min),
+        clock(p.weekday_midsleep_h),
+        clock(p.weekend_midsleep_h),
+        minutes(p.weekday_mean_total_sleep_min),
+        minutes(p.weekend_mean_total_sleep_min),
+    );
+    out.trim_end().to_string()
+}

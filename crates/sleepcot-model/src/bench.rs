@@ -1,0 +1,168 @@
+//! Generation throughput on random weights: prefill and decode tokens per second for the
+//! benchmark shapes, so runs can be compared with the PyTorch and candle peers.
+
+use std::str::FromStr;
+use std::time::Instant;
+
+use burn::tensor::{DType, backend::Backend};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::config::Qwen2Config;
+use crate::error::{ModelError, Result};
+use crate::kv_cache::KvCache;
+use crate::model::Qwen2ForCausalLM;
+
+/// The benchmark model shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BenchShape {
+    /// hidden 256, 4 layers, 4 heads, 2 KV heads, intermediate 704, vocab 8192.
+    Tiny,
+    /// Qwen2.5-0.5B: hidden 896, 24 layers, 14 heads, 2 KV heads, intermediate 4864, vocab 151936, tied.
+    #[serde(rename = "0.5b")]
+    HalfB,
+}
+
+impl BenchShape {
+    /// The architecture of this shape (tied embeddings, rope theta 1e6, eps 1e-6).
+    pub fn config(self) -> Qwen2Config {
+        let (vocab, hidden, inter, layers, heads, kv) = match self {
+            Self::Tiny => (8192, 256, 704, 4, 4, 2),
+            Self::HalfB => (151_936, 896, 4864, 24, 14, 2),
+        };
+        Qwen2Config {
+            vocab_size: vocab,
+            hidden_size: hidden,
+            intermediate_size: inter,
+            num_hidden_layers: layers,
+            num_attention_heads: heads,
+            num_key_value_heads: kv,
+            head_dim: hidden / heads,
+            max_position_embeddings: 4096,
+            rope_theta: 1.0e6,
+            rms_norm_eps: 1e-6,
+            tie_word_embeddings: true,
+            bos_token_id: None,
+            eos_token_ids: Vec::new(),
+        }
+    }
+
+    /// The name used on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Tiny => "tiny",
+            Self::HalfB => "0.5b",
+        }
+    }
+}
+
+impl FromStr for BenchShape {
+    type Err = ModelError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "tiny" => Ok(Self::Tiny),
+            "0.5b" | "qwen2.5-0.5b" => Ok(Self::HalfB),
+            _ => Err(ModelError::InvalidRequest {
+                what: "shape",
+                message: format!("\"{s}\" is not one of tiny, 0.5b"),
+            }),
+        }
+    }
+}
+
+/// Measured generation speed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Throughput {
+    /// Prompt tokens per second of one prefill pass (logits for the last position only, as in
+    /// generation).
+    pub prefill_tok_s: f64,
+    /// New tokens per second of greedy decoding with the KV cache, prefill excluded.
+    pub decode_tok_s: f64,
+    /// Prompt length used.
+    pub prompt_tokens: usize,
+    /// Number of decoded tokens timed.
+    pub decode_tokens: usize,
+}
+
+/// Times one warm-up and one measured prefill of `prompt` random tokens, then `decode` greedy
+/// steps, on random weights of `shape` in `dtype`.
+pub fn generation_throughput<B: Backend>(
+    shape: BenchShape,
+    dtype: DType,
+    prompt: usize,
+    decode: usize,
+    device: &B::Device,
+) -> Result<Throughput> {
+    if prompt == 0 || decode == 0 {
+        return Err(ModelError::InvalidRequest {
+            what: "benchmark lengths",
+            message: format!("prompt {prompt} and decode {decode} must both be positive"),
+        });
+    }
+    let config = shape.config();
+    let model = Qwen2ForCausalLM::<B>::random(&config, 7, dtype, device);
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let ids: Vec<u32> = (0..prompt)
+        .map(|_| rng.random_range(0..config.vocab_size as u32))
+        .collect();
+
+    let prefill = |cache: &mut KvCache<B>| -> Result<u32> {
+        let logits = model.forward_cached(model.ids_tensor(&ids, 1), cache, None, true)?;
+        Ok(first_argmax(logits))
+    };
+    let mut cache = KvCache::new(&config, 1, prompt + decode + 1, dtype, device);
+    prefill(&mut cache)?; // warm-up: allocations, thread pool
+    cache.reset();
+    let start = Instant::now();
+    let mut token = prefill(&mut cache)?;
+    let prefill_s = start.elapsed().as_secs_f64();
+
+    let start = Instant::now();
+    for _ in 0..decode {
+        let logits = model.forward_cached(model.ids_tensor(&[token], 1), &mut cache, None, true)?;
+        token = first_argmax(logits);
+    }
+    let decode_s = start.elapsed().as_secs_f64();
+    Ok(Throughput {
+        prefill_tok_s: prompt as f64 / prefill_s,
+        decode_tok_s: decode as f64 / decode_s,
+        prompt_tokens: prompt,
+        decode_tokens: decode,
+    })
+}
+
+fn first_argmax<B: Backend>(logits: burn::tensor::Tensor<B, 3>) -> u32 {
+    let data = logits.argmax(2).into_data().convert::<i64>();
+    data.to_vec::<i64>().expect("argmax indices convert to i64")[0] as u32
+}
+
+/// [`generation_throughput`] on a backend chosen at run time (its default device).
+pub fn generation_throughput_on(
+    backend: crate::backend::BackendKind,
+    shape: BenchShape,
+    dtype: DType,
+    prompt: usize,
+    decode: usize,
+) -> Result<Throughput> {
+    struct Measure {
+        shape: BenchShape,
+        dtype: DType,
+        prompt: usize,
+        decode: usize,
+    }
+    impl crate::backend::BackendTask for Measure {
+        type Output = Result<Throughput>;
+        fn run<B: Backend>(self, device: B::Device) -> Self::Output {
+            generation_throughput::<B>(self.shape, self.dtype, self.prompt, self.decode, &device)
+        }
+    }
+    backend.run(Measure {
+        shape,
+        dtype,
+        prompt,
+        decode,
+    })?
+}

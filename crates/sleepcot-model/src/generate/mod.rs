@@ -1,0 +1,162 @@
+//! Autoregressive generation with the KV cache: one prefill pass over the (left-padded) prompts,
+//! then one token per row per step, logits computed for the last position only.
+
+mod config;
+mod sampler;
+
+pub use config::GenerationConfig;
+pub use sampler::{Sampler, apply_repetition_penalty, argmax};
+
+use burn::tensor::{Tensor, backend::Backend};
+
+use crate::error::{ModelError, Result};
+use crate::kv_cache::KvCache;
+use crate::model::Qwen2ForCausalLM;
+
+/// Why a row stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum FinishReason {
+    /// A stop token was produced (it is the last token of the row).
+    Stop,
+    /// `max_new_tokens` were produced.
+    Length,
+}
+
+/// The result of [`generate`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenerationOutput {
+    /// New tokens of each row (prompt excluded, stop token included).
+    pub tokens: Vec<Vec<u32>>,
+    /// Why each row ended.
+    pub finish: Vec<FinishReason>,
+}
+
+/// Generates continuations of `prompts` (one row each, lengths may differ: shorter rows are
+/// left-padded and masked). `on_token(row, token)` is called for every new token as soon as it
+/// is chosen, which lets callers stream text.
+pub fn generate<B: Backend>(
+    model: &Qwen2ForCausalLM<B>,
+    prompts: &[Vec<u32>],
+    config: &GenerationConfig,
+    mut on_token: impl FnMut(usize, u32),
+) -> Result<GenerationOutput> {
+    config.validate()?;
+    if prompts.is_empty() || prompts.iter().any(Vec::is_empty) {
+        return Err(ModelError::InvalidRequest {
+            what: "prompts",
+            message: "every row needs at least one prompt token".into(),
+        });
+    }
+    let vocab = model.config.vocab_size;
+    if let Some(bad) = prompts.iter().flatten().find(|&&t| t as usize >= vocab) {
+        return Err(ModelError::InvalidRequest {
+            what: "prompts",
+            message: format!("token {bad} is outside the vocabulary of {vocab} tokens"),
+        });
+    }
+    let batch = prompts.len();
+    let width = prompts.iter().map(Vec::len).max().unwrap_or(0);
+    let mut ids = Vec::with_capacity(batch * width);
+    let mut mask = Vec::with_capacity(batch * width);
+    for p in prompts {
+        let pad = width - p.len();
+        ids.extend(std::iter::repeat_n(config.pad_token, pad).chain(p.iter().copied()));
+        mask.extend(std::iter::repeat_n(false, pad).chain(std::iter::repeat_n(true, p.len())));
+    }
+    let padded = mask.iter().any(|m| !m);
+
+    let mut output = GenerationOutput {
+        tokens: vec![Vec::new(); batch],
+        finish: vec![FinishReason::Length; batch],
+    };
+    if config.max_new_tokens == 0 {
+        return Ok(output);
+    }
+    let needed = width + config.max_new_tokens - 1;
+    if needed > model.rope.max_positions() {
+        return Err(ModelError::InvalidRequest {
+            what: "max_new_tokens",
+            message: format!(
+                "{width} prompt tokens plus {} new tokens need {needed} positions but max_position_embeddings is {}",
+                config.max_new_tokens,
+                model.rope.max_positions()
+            ),
+        });
+    }
+    let device = model.device();
+    let mut cache = KvCache::new(
+        &model.config,
+        batch,
+        width + config.max_new_tokens,
+        model.dtype(),
+        &device,
+    );
+    let mut samplers: Vec<Sampler> = (0..batch).map(|r| Sampler::new(config, r)).collect();
+    let mut history: Vec<Vec<u32>> = prompts.to_vec();
+    let mut done = vec![false; batch];
+    let use_history = config.repetition_penalty != 1.0;
+
+    let mut logits = model.forward_cached(
+        model.ids_tensor(&ids, batch),
+        &mut cache,
+        padded.then_some(mask.as_slice()),
+        true,
+    )?;
+    for step in 0..config.max_new_tokens {
+        let next = pick_tokens(logits, &mut samplers, &history, config, use_history);
+        let mut feed = Vec::with_capacity(batch);
+        for (row, &token) in next.iter().enumerate() {
+            if done[row] {
+                feed.push(config.pad_token);
+                continue;
+            }
+            output.tokens[row].push(token);
+            if use_history {
+                history[row].push(token);
+            }
+            on_token(row, token);
+            if config.stop_tokens.contains(&token) {
+                done[row] = true;
+                output.finish[row] = FinishReason::Stop;
+            }
+            feed.push(token);
+        }
+        if done.iter().all(|d| *d) || step + 1 == config.max_new_tokens {
+            break;
+        }
+        logits = model.forward_cached(model.ids_tensor(&feed, batch), &mut cache, None, true)?;
+    }
+    Ok(output)
+}
+
+/// Chooses one token per row from last-position logits `[batch, 1, vocab]`.
+fn pick_tokens<B: Backend>(
+    logits: Tensor<B, 3>,
+    samplers: &mut [Sampler],
+    history: &[Vec<u32>],
+    config: &GenerationConfig,
+    use_history: bool,
+) -> Vec<u32> {
+    let [batch, _, vocab] = logits.dims();
+    if config.is_greedy() && !use_history {
+        // Only the indices leave the device.
+        let best = logits.argmax(2).into_data().convert::<i64>();
+        return best
+            .to_vec::<i64>()
+            .expect("argmax indices convert to i64")
+            .into_iter()
+            .map(|t| t as u32)
+            .collect();
+    }
+    let mut values = logits
+        .into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .expect("logits convert to f32");
+    (0..batch)
+        .map(|row| {
+            let slice = &mut values[row * vocab..(row + 1) * vocab];
+            samplers[row].pick(slice, &history[row], config)
+        })
+        .collect()
+}

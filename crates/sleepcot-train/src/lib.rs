@@ -1,0 +1,1 @@
+//! Distillation training (issue 4): not yet implemented; this crate reserves the place in the workspace.

@@ -1,0 +1,51 @@
+//! `cargo xtask`: runs SleepCoT-rs stages from the command line.
+//!
+//! This binary only parses arguments, shows progress and prints summaries; everything a library
+//! user needs lives in the crates.
+
+mod bench;
+mod data;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// SleepCoT-rs task runner.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate the synthetic dataset: reports, knowledge questions and instruction records.
+    Data(data::DataArgs),
+    /// Measure throughput (one JSON line per benchmark).
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Data(args) => data::run(args),
+        Command::Bench(args) => bench::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // One sentence (the chain of causes joined), never a backtrace.
+            let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
+            eprintln!("error: {}", chain.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}
