@@ -1,9 +1,11 @@
-//! `cargo xtask bench generate`: generation throughput of the Qwen2 implementation on random
-//! weights, printed as one JSON line for comparison with the peers in `shared/peers/`.
+//! `cargo xtask bench generate|train`: generation and training throughput of the Qwen2
+//! implementation on random weights, printed as one JSON line for comparison with the peers in
+//! `shared/peers/`.
 
 use anyhow::Context;
 use sleepcot_model::backend::{BackendKind, parse_dtype};
 use sleepcot_model::bench::{BenchShape, generation_throughput_on};
+use sleepcot_train::bench::train_throughput_on;
 
 /// Arguments of `cargo xtask bench`.
 #[derive(Debug, clap::Args)]
@@ -18,6 +20,31 @@ pub struct BenchArgs {
 pub enum BenchTarget {
     /// Prefill and greedy-decode tokens per second (KV cache) on random weights.
     Generate(GenerateArgs),
+    /// Training tokens per second: full training on tiny, LoRA r=16 on 0.5b, random weights.
+    Train(TrainBenchArgs),
+}
+
+/// Arguments of `cargo xtask bench train`.
+#[derive(Debug, clap::Args)]
+pub struct TrainBenchArgs {
+    /// Model shape: tiny (full training) or 0.5b (LoRA r=16 on all projections).
+    #[arg(long, default_value = "tiny")]
+    pub shape: String,
+    /// Backend: flex, wgpu or cuda (GPU backends need the matching cargo feature).
+    #[arg(long, default_value = "flex")]
+    pub backend: String,
+    /// Rows per step.
+    #[arg(long, default_value_t = 4)]
+    pub batch: usize,
+    /// Tokens per row.
+    #[arg(long, default_value_t = 256)]
+    pub seq: usize,
+    /// Timed steps (after one warm-up step); default 10 for tiny, 3 otherwise, as the peer.
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Print one JSON line instead of a sentence.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `cargo xtask bench generate`.
@@ -47,7 +74,52 @@ pub struct GenerateArgs {
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     match &args.target {
         BenchTarget::Generate(g) => run_generate(g),
+        BenchTarget::Train(t) => run_train(t),
     }
+}
+
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+fn run_train(args: &TrainBenchArgs) -> anyhow::Result<()> {
+    let shape: BenchShape = args.shape.parse()?;
+    let backend: BackendKind = args.backend.parse()?;
+    let steps = args
+        .steps
+        .unwrap_or(if shape == BenchShape::Tiny { 10 } else { 3 });
+    let result = train_throughput_on(backend, shape, args.batch, args.seq, steps)
+        .with_context(|| format!("training benchmark on shape {} failed", shape.name()))?;
+    if args.json {
+        let line = serde_json::json!({
+            "bench": "train",
+            "impl": "sleepcot-train (burn 0.21)",
+            "shape": shape.name(),
+            "backend": backend.to_string(),
+            "threads": threads(),
+            "mode": result.mode,
+            "batch": result.batch,
+            "seq": result.seq,
+            "steps": result.steps,
+            "trainable_params": result.trainable_params,
+            "train_tok_s": result.train_tok_s,
+        });
+        println!("{line}");
+    } else {
+        println!(
+            "{} {} on {backend}: {:.1} training tok/s ({} x {}, {} steps, {} trainable parameters)",
+            shape.name(),
+            result.mode,
+            result.train_tok_s,
+            result.batch,
+            result.seq,
+            result.steps,
+            result.trainable_params
+        );
+    }
+    Ok(())
 }
 
 fn run_generate(args: &GenerateArgs) -> anyhow::Result<()> {
@@ -56,9 +128,7 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<()> {
     let backend: BackendKind = args.backend.parse()?;
     let result = generation_throughput_on(backend, shape, dtype, args.prompt, args.decode)
         .with_context(|| format!("generation benchmark on shape {} failed", shape.name()))?;
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let threads = threads();
     if args.json {
         let line = serde_json::json!({
             "bench": "generate",

@@ -5,6 +5,7 @@
 
 mod bench;
 mod data;
+mod train;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,8 @@ struct Cli {
 enum Command {
     /// Generate the synthetic dataset: reports, knowledge questions and instruction records.
     Data(data::DataArgs),
+    /// Train one student configuration (all its stages), resuming from its last checkpoint.
+    Train(train::TrainArgs),
     /// Measure throughput (one JSON line per benchmark).
     Bench(bench::BenchArgs),
 }
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Data(args) => data::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Train(args) => train::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

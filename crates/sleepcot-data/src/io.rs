@@ -47,7 +47,7 @@ pub enum IoError {
     },
 }
 
-fn os(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> IoError + '_ {
+fn os<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> IoError + 'a {
     move |source| IoError::Os {
         action,
         path: path.to_path_buf(),

@@ -148,7 +148,7 @@ impl Dataset {
             done: 0,
             total: config.users,
         });
-        let reports = generate_reports(seed, config.users, &config.mix, config.nights);
+        let reports = generate_reports(seed, config.users, &config.mix, config.nights as u32);
         progress(Progress {
             stage: "questions",
             done: 0,

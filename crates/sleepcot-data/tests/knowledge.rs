@@ -21,8 +21,13 @@ fn option_value(q: &Question, option: &str) -> String {
     match f.phrasing(q.phrasing).unwrap() {
         Phrasing::Statement => {
             let (pre, post) = f.claim.split_once("{}").unwrap();
-            let body = option.strip_suffix(post).expect("statement option ends like the claim");
-            assert!(body.len() >= pre.len() && body[..pre.len()].eq_ignore_ascii_case(pre), "{option:?}");
+            let body = option
+                .strip_suffix(post)
+                .expect("statement option ends like the claim");
+            assert!(
+                body.len() >= pre.len() && body[..pre.len()].eq_ignore_ascii_case(pre),
+                "{option:?}"
+            );
             body[pre.len()..].to_string()
         }
         Phrasing::Direct(_) | Phrasing::FillBlank => option.to_string(),
@@ -44,18 +49,43 @@ fn bank_has_enough_sourced_facts_with_unique_ids_across_topics() {
             f.id,
             f.source_url
         );
-        assert_eq!(f.claim.matches("{}").count(), 1, "{} claim needs exactly one slot", f.id);
-        assert!(f.asks.len() >= 2, "{} needs at least two written phrasings", f.id);
-        assert!(f.statement().ends_with('.'), "{} statement is not a sentence", f.id);
+        assert_eq!(
+            f.claim.matches("{}").count(),
+            1,
+            "{} claim needs exactly one slot",
+            f.id
+        );
+        assert!(
+            f.asks.len() >= 2,
+            "{} needs at least two written phrasings",
+            f.id
+        );
+        assert!(
+            f.statement().ends_with('.'),
+            "{} statement is not a sentence",
+            f.id
+        );
         let distractors = f.answer.distractor_candidates();
-        assert!(distractors.len() >= 3, "{} has only {} distractors", f.id, distractors.len());
+        assert!(
+            distractors.len() >= 3,
+            "{} has only {} distractors",
+            f.id,
+            distractors.len()
+        );
         if let Answer::Choice { value, pool, .. } = f.answer {
-            assert!(pool.members().contains(&value), "{}: {value:?} is not in {pool:?}", f.id);
+            assert!(
+                pool.members().contains(&value),
+                "{}: {value:?} is not in {pool:?}",
+                f.id
+            );
         }
     }
     assert!(per_topic.len() >= 9, "topics used: {per_topic:?}");
     for topic in Topic::ALL {
-        assert!(per_topic.get(&topic).copied().unwrap_or(0) >= 8, "{topic:?} has too few facts");
+        assert!(
+            per_topic.get(&topic).copied().unwrap_or(0) >= 8,
+            "{topic:?} has too few facts"
+        );
     }
     assert!(fact("dur-nsf-adult-26-64").is_some() && fact("no-such-fact").is_none());
 }
@@ -69,16 +99,31 @@ fn thousand_questions_are_distinct_with_one_correct_option_and_no_duplicate_opti
     for q in &qs {
         let mut sorted = q.options.to_vec();
         sorted.sort();
-        assert!(keys.insert((q.stem.clone(), sorted)), "duplicate question {}", q.id);
+        assert!(
+            keys.insert((q.stem.clone(), sorted)),
+            "duplicate question {}",
+            q.id
+        );
         assert!(ids.insert(q.id.clone()), "duplicate id {}", q.id);
         let distinct: HashSet<&String> = q.options.iter().collect();
-        assert_eq!(distinct.len(), 4, "{} repeats an option: {:?}", q.id, q.options);
+        assert_eq!(
+            distinct.len(),
+            4,
+            "{} repeats an option: {:?}",
+            q.id,
+            q.options
+        );
         let f = fact(&q.fact_id).expect("question names a bank fact");
         let phrasing = f.phrasing(q.phrasing).expect("valid phrasing index");
         let correct = f.option_text(phrasing, &f.answer.text());
         let matching: Vec<usize> = (0..4).filter(|&i| q.options[i] == correct).collect();
         assert_eq!(matching.len(), 1, "{}: options {:?}", q.id, q.options);
-        assert_eq!(Some(matching[0]), q.answer_index(), "{} marks the wrong letter", q.id);
+        assert_eq!(
+            Some(matching[0]),
+            q.answer_index(),
+            "{} marks the wrong letter",
+            q.id
+        );
         assert_eq!(q.topic, f.topic);
         assert_eq!(q.source_url, f.source_url);
     }
@@ -93,10 +138,17 @@ fn answer_letters_are_balanced() {
     }
     for letter in ['A', 'B', 'C', 'D'] {
         let c = counts.get(&letter).copied().unwrap_or(0);
-        assert!((240..=260).contains(&c), "letter {letter} used {c} times: {counts:?}");
+        assert!(
+            (240..=260).contains(&c),
+            "letter {letter} used {c} times: {counts:?}"
+        );
     }
     // Not a fixed cycle: the first few blocks use different letter orders.
-    let orders: HashSet<String> = qs.chunks(4).take(8).map(|b| b.iter().map(|q| q.answer).collect()).collect();
+    let orders: HashSet<String> = qs
+        .chunks(4)
+        .take(8)
+        .map(|b| b.iter().map(|q| q.answer).collect())
+        .collect();
     assert!(orders.len() > 1);
 }
 
@@ -112,12 +164,16 @@ fn distractors_share_the_answer_kind_and_unit() {
                     let number = value.strip_suffix(suffix.as_str()).unwrap_or_else(|| {
                         panic!("{}: option {value:?} lacks unit {suffix:?}", q.id)
                     });
-                    let parsed: f64 = number.parse().unwrap_or_else(|_| panic!("{}: {number:?} is not a number", q.id));
+                    let parsed: f64 = number
+                        .parse()
+                        .unwrap_or_else(|_| panic!("{}: {number:?} is not a number", q.id));
                     assert!(parsed >= 0.0);
                 }
                 Answer::Range { unit, .. } => {
                     let suffix = unit.suffix();
-                    let body = value.strip_suffix(suffix.as_str()).expect("range keeps its unit");
+                    let body = value
+                        .strip_suffix(suffix.as_str())
+                        .expect("range keeps its unit");
                     let (lo, hi) = body.split_once('–').expect("range has an en dash");
                     let (lo, hi): (f64, f64) = (lo.parse().unwrap(), hi.parse().unwrap());
                     assert!(lo < hi, "{}: bad range {value:?}", q.id);
@@ -140,7 +196,10 @@ fn several_phrasings_are_used_per_fact() {
     let qs = thousand();
     let mut phrasings: HashMap<&str, HashSet<usize>> = HashMap::new();
     for q in &qs {
-        phrasings.entry(q.fact_id.as_str()).or_default().insert(q.phrasing);
+        phrasings
+            .entry(q.fact_id.as_str())
+            .or_default()
+            .insert(q.phrasing);
     }
     assert_eq!(phrasings.len(), facts().len(), "every fact is asked about");
     let mean = phrasings.values().map(HashSet::len).sum::<usize>() as f64 / phrasings.len() as f64;
@@ -167,7 +226,10 @@ fn prompt_text_lists_stem_and_lettered_options() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], q.stem);
     for (i, letter) in ['A', 'B', 'C', 'D'].iter().enumerate() {
-        assert_eq!(lines[lines.len() - 4 + i], format!("{letter}. {}", q.options[i]));
+        assert_eq!(
+            lines[lines.len() - 4 + i],
+            format!("{letter}. {}", q.options[i])
+        );
     }
 }
 
@@ -182,11 +244,23 @@ fn rationale_cites_the_fact_and_ends_with_the_correct_answer() {
         let last = ka.rationale.lines().last().unwrap();
         assert_eq!(last, format!("Answer: {}", q.answer));
         let f = fact(&q.fact_id).unwrap();
-        assert!(ka.rationale.contains(&f.statement()), "{} does not restate its fact", q.id);
+        assert!(
+            ka.rationale.contains(&f.statement()),
+            "{} does not restate its fact",
+            q.id
+        );
         assert_eq!(ka.rationale.matches("Answer:").count(), 1);
-        texts.insert(ka.rationale.replace(&f.statement(), "").replace(&f.answer.text(), ""));
+        texts.insert(
+            ka.rationale
+                .replace(&f.statement(), "")
+                .replace(&f.answer.text(), ""),
+        );
     }
-    assert!(texts.len() > 20, "rationale templates barely vary: {}", texts.len());
+    assert!(
+        texts.len() > 20,
+        "rationale templates barely vary: {}",
+        texts.len()
+    );
 }
 
 #[test]
@@ -203,13 +277,19 @@ fn rationale_rejects_questions_that_do_not_match_the_bank() {
     let mut bad_letter = good.clone();
     bad_letter.answer = 'E';
     let err = knowledge_rationale(&bad_letter, &mut rng).unwrap_err();
-    assert!(err.to_string().contains("'E'") && err.to_string().contains("'A', 'B', 'C' or 'D'"), "{err}");
+    assert!(
+        err.to_string().contains("'E'") && err.to_string().contains("'A', 'B', 'C' or 'D'"),
+        "{err}"
+    );
 
     let mut wrong = good.clone();
     let idx = wrong.answer_index().unwrap();
     wrong.answer = ['A', 'B', 'C', 'D'][(idx + 1) % 4];
     let err = knowledge_rationale(&wrong, &mut rng).unwrap_err();
-    assert!(matches!(err, KnowledgeError::AnswerMismatch { .. }), "{err}");
+    assert!(
+        matches!(err, KnowledgeError::AnswerMismatch { .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains(&good.fact_id), "{err}");
 }
 
@@ -218,10 +298,22 @@ fn impossible_counts_and_unknown_facts_are_clear_errors() {
     let cap = capacity();
     assert!(cap >= 1000);
     let err = generate_questions(1, cap + 1).unwrap_err();
-    assert_eq!(err, KnowledgeError::TooManyQuestions { requested: cap + 1, capacity: cap });
+    assert_eq!(
+        err,
+        KnowledgeError::TooManyQuestions {
+            requested: cap + 1,
+            capacity: cap
+        }
+    );
     let msg = err.to_string();
-    assert!(msg.contains(&(cap + 1).to_string()) && msg.contains(&cap.to_string()), "{msg}");
-    assert!(!msg.contains('\n') && msg.matches(". ").count() == 0, "one sentence: {msg}");
+    assert!(
+        msg.contains(&(cap + 1).to_string()) && msg.contains(&cap.to_string()),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains('\n') && msg.matches(". ").count() == 0,
+        "one sentence: {msg}"
+    );
 
     let err = questions_for_facts(1, &["dur-nsf-adult-26-64", "bogus-id"], 3).unwrap_err();
     assert!(err.to_string().contains("\"bogus-id\""), "{err}");

@@ -44,14 +44,17 @@ fn healthy_adults_meet_continuity_and_architecture_norms() {
     let odi = mean(rs.iter().map(|r| r.period.mean_odi));
     let nadir = mean(rs.iter().map(|r| r.period.mean_spo2_nadir));
     assert!(eff >= 85.0, "efficiency {eff}");
-    assert!(sol <= 30.0 && sol >= 5.0, "latency {sol}");
+    assert!((5.0..=30.0).contains(&sol), "latency {sol}");
     assert!((19.0..=26.0).contains(&rem), "REM share {rem}");
     assert!((10.0..=24.0).contains(&deep), "deep share {deep}");
     assert!((380.0..=510.0).contains(&tst), "total sleep {tst}");
     assert!(odi < 5.0, "healthy ODI {odi}");
     assert!((87.0..=94.0).contains(&nadir), "healthy nadir {nadir}");
     let flags = rs.iter().filter(|r| !r.red_flags.is_empty()).count();
-    assert!(flags * 10 < rs.len(), "{flags} healthy adults have red flags");
+    assert!(
+        flags * 10 < rs.len(),
+        "{flags} healthy adults have red flags"
+    );
 }
 
 #[test]
@@ -80,7 +83,10 @@ fn deep_sleep_share_falls_with_age_group() {
             .filter(|r| r.persona.age >= 65)
             .map(|r| r.period.mean_waso_min),
     );
-    assert!(waso_old > waso_young + 10.0, "WASO {waso_young} vs {waso_old}");
+    assert!(
+        waso_old > waso_young + 10.0,
+        "WASO {waso_young} vs {waso_old}"
+    );
 }
 
 #[test]
@@ -93,21 +99,41 @@ fn apnea_raises_odi_with_severity_and_lowers_nadir() {
                 .map(|r| r.period.mean_odi),
         )
     };
-    let (mild, moderate, severe) = (odi(Severity::Mild), odi(Severity::Moderate), odi(Severity::Severe));
+    let (mild, moderate, severe) = (
+        odi(Severity::Mild),
+        odi(Severity::Moderate),
+        odi(Severity::Severe),
+    );
     assert!(mild >= 5.0, "mild ODI {mild}");
-    assert!(moderate > mild && severe > moderate, "{mild} {moderate} {severe}");
+    assert!(
+        moderate > mild && severe > moderate,
+        "{mild} {moderate} {severe}"
+    );
     let healthy_rs = reports(3, 80, &healthy(26, 64));
     let nadir_apnea = mean(rs.iter().map(|r| r.period.mean_spo2_nadir));
     let nadir_healthy = mean(healthy_rs.iter().map(|r| r.period.mean_spo2_nadir));
-    assert!(nadir_apnea < nadir_healthy - 2.0, "{nadir_apnea} vs {nadir_healthy}");
+    assert!(
+        nadir_apnea < nadir_healthy - 2.0,
+        "{nadir_apnea} vs {nadir_healthy}"
+    );
     let with_finding = rs
         .iter()
-        .filter(|r| r.findings.iter().any(|f| f.kind == FindingKind::ElevatedOdi))
+        .filter(|r| {
+            r.findings
+                .iter()
+                .any(|f| f.kind == FindingKind::ElevatedOdi)
+        })
         .count();
-    assert!(with_finding * 10 >= rs.len() * 8, "{with_finding} of {}", rs.len());
+    assert!(
+        with_finding * 10 >= rs.len() * 8,
+        "{with_finding} of {}",
+        rs.len()
+    );
     let severe_flagged = rs
         .iter()
-        .filter(|r| r.persona.severity_of(Condition::ObstructiveSleepApnea) == Some(Severity::Severe))
+        .filter(|r| {
+            r.persona.severity_of(Condition::ObstructiveSleepApnea) == Some(Severity::Severe)
+        })
         .all(|r| {
             r.red_flags
                 .iter()
@@ -120,7 +146,9 @@ fn apnea_raises_odi_with_severity_and_lowers_nadir() {
         .filter(|f| f.kind == FindingKind::ElevatedOdi)
         .all(|f| {
             f.explained_by
-                .contains(&sleepcot_data::findings::Cause::Condition(Condition::ObstructiveSleepApnea))
+                .contains(&sleepcot_data::findings::Cause::Condition(
+                    Condition::ObstructiveSleepApnea,
+                ))
         });
     assert!(explained);
 }
@@ -132,7 +160,12 @@ fn insomnia_lengthens_latency_and_waso() {
     let sol = |rs: &[Report]| mean(rs.iter().map(|r| r.period.mean_onset_latency_min));
     let waso = |rs: &[Report]| mean(rs.iter().map(|r| r.period.mean_waso_min));
     assert!(sol(&ins) > sol(&ok) + 15.0, "{} vs {}", sol(&ins), sol(&ok));
-    assert!(waso(&ins) > waso(&ok) + 15.0, "{} vs {}", waso(&ins), waso(&ok));
+    assert!(
+        waso(&ins) > waso(&ok) + 15.0,
+        "{} vs {}",
+        waso(&ins),
+        waso(&ok)
+    );
     let eff = mean(ins.iter().map(|r| r.period.mean_efficiency_pct));
     assert!(eff < 85.0, "insomnia efficiency {eff}");
 }
@@ -143,11 +176,25 @@ fn delayed_phase_sleeps_later() {
     let ok = reports(5, 80, &healthy(26, 64));
     let bed = |rs: &[Report]| mean(rs.iter().map(|r| r.period.mean_bedtime_h));
     let wake = |rs: &[Report]| mean(rs.iter().map(|r| r.period.mean_wake_time_h));
-    assert!(bed(&dspd) > bed(&ok) + 1.0, "{} vs {}", bed(&dspd), bed(&ok));
-    assert!(wake(&dspd) > wake(&ok) + 0.3, "{} vs {}", wake(&dspd), wake(&ok));
+    assert!(
+        bed(&dspd) > bed(&ok) + 1.0,
+        "{} vs {}",
+        bed(&dspd),
+        bed(&ok)
+    );
+    assert!(
+        wake(&dspd) > wake(&ok) + 0.3,
+        "{} vs {}",
+        wake(&dspd),
+        wake(&ok)
+    );
     let late = dspd
         .iter()
-        .filter(|r| r.findings.iter().any(|f| f.kind == FindingKind::LateSleepPhase))
+        .filter(|r| {
+            r.findings
+                .iter()
+                .any(|f| f.kind == FindingKind::LateSleepPhase)
+        })
         .count();
     assert!(late * 2 >= dspd.len(), "{late} of {}", dspd.len());
 }
@@ -168,7 +215,15 @@ fn shift_workers_keep_less_regular_schedules() {
     assert!(sd(&shift) > 2.0 * sd(&ok), "{} vs {}", sd(&shift), sd(&ok));
     let irregular = shift
         .iter()
-        .filter(|r| r.findings.iter().any(|f| f.kind == FindingKind::IrregularSchedule))
+        .filter(|r| {
+            r.findings
+                .iter()
+                .any(|f| f.kind == FindingKind::IrregularSchedule)
+        })
         .count();
-    assert!(irregular * 10 >= shift.len() * 7, "{irregular} of {}", shift.len());
+    assert!(
+        irregular * 10 >= shift.len() * 7,
+        "{irregular} of {}",
+        shift.len()
+    );
 }

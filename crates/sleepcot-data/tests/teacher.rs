@@ -14,8 +14,8 @@ use sleepcot_data::teacher::parse::{
     parse_choice, parse_recommendations,
 };
 use sleepcot_data::teacher::{
-    ExpertTeacher, FollowUpKind, FollowUpQuestion, GoldAnswer, Task, Teacher, TeacherError, TeacherInput,
-    few_shot_prompt, follow_up_questions, render_report, system_prompt, user_message,
+    ExpertTeacher, FollowUpKind, FollowUpQuestion, GoldAnswer, Task, Teacher, TeacherError,
+    TeacherInput, few_shot_prompt, follow_up_questions, render_report, system_prompt, user_message,
 };
 
 const SEED: u64 = 20_241_022;
@@ -110,7 +110,12 @@ fn recommendations_cover_every_finding_and_invent_none_over_1000_reports() {
             assert_eq!(recs.len(), truth.len(), "{text}");
             for (k, r) in recs.iter().enumerate() {
                 assert_eq!(r.rank, k + 1);
-                assert_eq!(r.findings.len(), 1, "one finding per recommendation: {}", r.text);
+                assert_eq!(
+                    r.findings.len(),
+                    1,
+                    "one finding per recommendation: {}",
+                    r.text
+                );
             }
             let linked: BTreeSet<_> = recs.iter().map(|r| r.findings[0]).collect();
             assert_eq!(linked, truth);
@@ -120,7 +125,10 @@ fn recommendations_cover_every_finding_and_invent_none_over_1000_reports() {
         // Referral iff red flags, naming exactly the red flags.
         let flags: BTreeSet<RedFlagKind> = report.red_flags.iter().map(|f| f.kind).collect();
         assert_eq!(has_referral(&text), !flags.is_empty(), "{text}");
-        assert!(!has_referral(&out.rationale), "the referral belongs to the answer");
+        assert!(
+            !has_referral(&out.rationale),
+            "the referral belongs to the answer"
+        );
         let named: BTreeSet<_> = mentioned_red_flags(&answer).into_iter().collect();
         assert_eq!(named, flags, "{text}");
         if !flags.is_empty() {
@@ -165,7 +173,11 @@ fn needs_doctor(report: &Report) -> bool {
         })
         .count();
     let insomnia = insomnia_nights * 7 >= 3 * n.len();
-    let sleep_h = mean(&n.iter().map(|x| x.total_sleep_min as f64).collect::<Vec<_>>()) / 60.0;
+    let sleep_h = mean(
+        &n.iter()
+            .map(|x| x.total_sleep_min as f64)
+            .collect::<Vec<_>>(),
+    ) / 60.0;
     let teen = report.persona.age < 18 && sleep_h < 7.0;
     let driving = report.persona.drives && (sleep_h < 6.0 || apnea || narco);
     apnea || narco || insomnia || teen || driving
@@ -177,12 +189,22 @@ fn every_follow_up_gold_answer_recomputes_independently_and_the_teacher_states_i
     let mut seen: BTreeMap<FollowUpKind, usize> = BTreeMap::new();
     for (i, report) in reports.iter().enumerate() {
         let questions = follow_up_questions(report, SEED, FollowUpKind::ALL.len());
-        assert!(questions.len() >= 6, "{} got {}", report.id, questions.len());
+        assert!(
+            questions.len() >= 6,
+            "{} got {}",
+            report.id,
+            questions.len()
+        );
         let n = &report.nights;
         for q in &questions {
             *seen.entry(q.kind).or_default() += 1;
             match (&q.kind, &q.gold) {
-                (FollowUpKind::NightsBelowNorm, GoldAnswer::Number { value, tolerance, .. }) => {
+                (
+                    FollowUpKind::NightsBelowNorm,
+                    GoldAnswer::Number {
+                        value, tolerance, ..
+                    },
+                ) => {
                     let limit = min_sleep_h(report.persona.age) * 60.0;
                     let count = n.iter().filter(|x| x.total_sleep_min < limit).count();
                     assert_eq!(*value, count as f64);
@@ -222,7 +244,11 @@ fn every_follow_up_gold_answer_recomputes_independently_and_the_teacher_states_i
                     assert_eq!(*yes, !report.red_flags.is_empty());
                 }
                 (FollowUpKind::AverageEfficiency, GoldAnswer::Number { value, .. }) => {
-                    let avg = mean(&n.iter().map(|x| x.efficiency_pct as f64).collect::<Vec<_>>());
+                    let avg = mean(
+                        &n.iter()
+                            .map(|x| x.efficiency_pct as f64)
+                            .collect::<Vec<_>>(),
+                    );
                     assert!((value - avg).abs() <= 0.051, "{value} vs {avg}");
                 }
                 (FollowUpKind::BestNight, GoldAnswer::Night { night, value, .. }) => {
@@ -246,7 +272,10 @@ fn every_follow_up_gold_answer_recomputes_independently_and_the_teacher_states_i
         }
     }
     for kind in FollowUpKind::ALL {
-        assert!(seen.get(&kind).copied().unwrap_or(0) > 10, "{kind:?} rarely asked: {seen:?}");
+        assert!(
+            seen.get(&kind).copied().unwrap_or(0) > 10,
+            "{kind:?} rarely asked: {seen:?}"
+        );
     }
 }
 
@@ -282,13 +311,20 @@ fn the_user_message_never_leaks_ground_truth() {
     for report in reports(200) {
         let q = follow_up_questions(&report, SEED, 8);
         let mut messages = vec![user_message(&TeacherInput::Recommendation(&report))];
-        messages.extend(q.iter().map(|q| user_message(&TeacherInput::FollowUp(&report, q))));
+        messages.extend(
+            q.iter()
+                .map(|q| user_message(&TeacherInput::FollowUp(&report, q))),
+        );
         for msg in messages {
             assert!(msg.starts_with(&render_report(&report)));
             let lower = msg.to_lowercase();
             assert!(mentioned_findings(&msg).is_empty() && mentioned_red_flags(&msg).is_empty());
             for kind in FindingKind::ALL {
-                assert!(!lower.contains(&kind.label().to_lowercase()), "{:?} in {msg}", kind);
+                assert!(
+                    !lower.contains(&kind.label().to_lowercase()),
+                    "{:?} in {msg}",
+                    kind
+                );
             }
             for kind in RED_FLAG_KINDS {
                 assert!(!lower.contains(kind.label()), "{kind:?} in {msg}");
@@ -325,16 +361,19 @@ fn few_shot_prompt_has_the_system_prompt_expert_examples_and_the_target() {
     let target = TeacherInput::Recommendation(&reports[3]);
     let chat = few_shot_prompt(&target, &examples, 9).unwrap();
     let roles: Vec<&str> = chat.iter().map(|m| m.role.as_str()).collect();
-    assert_eq!(roles, [
-        "system",
-        "user",
-        "assistant",
-        "user",
-        "assistant",
-        "user",
-        "assistant",
-        "user"
-    ]);
+    assert_eq!(
+        roles,
+        [
+            "system",
+            "user",
+            "assistant",
+            "user",
+            "assistant",
+            "user",
+            "assistant",
+            "user"
+        ]
+    );
     assert_eq!(chat[0].content, system_prompt(Task::Recommendation));
     for kind in FindingKind::ALL {
         assert!(chat[0].content.contains(&format!("[{}]", kind.label())));

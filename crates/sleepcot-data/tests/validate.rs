@@ -64,7 +64,10 @@ fn stage_minutes_above_total_sleep() {
     let mut r = report();
     r.nights[4].deep_min += 60.0;
     let msg = message(&r);
-    assert!(msg.contains("`nights[4].light_min + deep_min + rem_min`"), "{msg}");
+    assert!(
+        msg.contains("`nights[4].light_min + deep_min + rem_min`"),
+        "{msg}"
+    );
     assert!(msg.contains("at most the total sleep"), "{msg}");
 }
 

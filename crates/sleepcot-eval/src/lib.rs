@@ -1,1 +1,77 @@
-//! Evaluation, plots and reports (issue 5): not yet implemented; this crate reserves the place in the workspace.
+//! Evaluation: turning model outputs into the numbers and figures a researcher publishes.
+//!
+//! This crate is the scoring core. Every metric is computed objectively from the ground truth
+//! that the data crate stores with each report and question, and reads outputs with the same
+//! parser the expert teacher's format is written for
+//! ([`sleepcot_data::teacher::parse`]):
+//!
+//! - [`answer_parse`]: the multiple-choice letter in free text;
+//! - [`accuracy`]: right / wrong / unparseable outcomes and their tally;
+//! - [`knowledge`]: multiple-choice accuracy against the question's gold letter;
+//! - [`recommendation`]: finding recall and precision, numeric faithfulness, referral safety,
+//!   recommendation-to-finding linkage and ROUGE-L, against the report's ground truth;
+//! - [`followup`]: follow-up answers against the gold answer computed from the report;
+//! - [`quantity`] and [`rouge`]: the value reader and ROUGE-L behind the recommendation metrics;
+//! - [`bootstrap`]: seeded percentile bootstrap intervals, plain and paired;
+//! - [`baselines`]: generic advice for everyone and random letters;
+//! - [`plots`]: metric bars, loss curves, accuracy against size and decode speed, as PNG and SVG.
+
+#![deny(missing_docs)]
+
+pub mod accuracy;
+pub mod answer_parse;
+pub mod baselines;
+pub mod bootstrap;
+mod error;
+pub mod followup;
+pub mod knowledge;
+pub mod plots;
+pub mod quantity;
+pub mod recommendation;
+pub mod rouge;
+
+pub use accuracy::{Accuracy, Outcome};
+pub use bootstrap::{BootstrapConfig, Interval, mean_interval, paired_difference};
+pub use error::EvalError;
+pub use recommendation::{RecommendationMetric, RecommendationScore, score_recommendation};
+
+#[cfg(test)]
+mod test_data {
+    //! One small simulated dataset, taught by the expert teacher, shared by the unit tests.
+
+    use std::sync::OnceLock;
+
+    use sleepcot_data::instructions::InstructionRecord;
+    use sleepcot_data::pipeline::{DataConfig, Dataset};
+    use sleepcot_data::report::Report;
+    use sleepcot_data::teacher::{ExpertTeacher, Task};
+
+    /// 40 people with 7 nights each, every follow-up kind, 40 knowledge questions.
+    pub fn dataset() -> &'static Dataset {
+        static DATA: OnceLock<Dataset> = OnceLock::new();
+        DATA.get_or_init(|| {
+            let config = DataConfig {
+                seed: 11,
+                users: 40,
+                nights: 7,
+                questions: 40,
+                follow_ups_per_report: 8,
+                ..DataConfig::default()
+            };
+            Dataset::generate(&config, &ExpertTeacher, &|_| {}).expect("the test dataset")
+        })
+    }
+
+    /// Every recommendation record with its report.
+    pub fn recommendation_records()
+    -> impl Iterator<Item = (&'static InstructionRecord, &'static Report)> {
+        let data = dataset();
+        data.records
+            .iter()
+            .filter(|r| r.task == Task::Recommendation)
+            .map(move |r| {
+                let report = data.reports.iter().find(|p| p.id == r.source_id);
+                (r, report.expect("every recommendation names its report"))
+            })
+    }
+}

@@ -60,7 +60,7 @@ fn randomise_b<Bk: Backend>(model: &mut Qwen2ForCausalLM<Bk>, seed: u64) {
 
 #[test]
 fn lora_linear_computes_base_plus_scaled_low_rank_update() {
-    let device: <B as Backend>::Device = Default::default();
+    let device = Default::default();
     let base = LinearConfig::new(6, 5).init::<B>(&device);
     let x = Tensor::<B, 3>::random([2, 3, 6], Distribution::Normal(0.0, 1.0), &device);
     let plain = LoraLinear::new(base.clone());

@@ -115,7 +115,7 @@ fn greedy_generation_matches_transformers() {
         let mut streamed = Vec::new();
         let out = generate(
             &model,
-            &[exp.prompt.clone()],
+            std::slice::from_ref(&exp.prompt),
             &GenerationConfig::greedy(20),
             |row, t| streamed.push((row, t)),
         )

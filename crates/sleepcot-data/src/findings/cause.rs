@@ -110,15 +110,19 @@ fn candidates(kind: FindingKind) -> &'static [Cause] {
             Cause::EveningAlcohol,
         ],
         FindingKind::ShortRemLatency => &[Cause::Condition(Condition::NarcolepsyLike)],
-        FindingKind::ElevatedOdi | FindingKind::LowSpo2Nadir => {
-            &[Cause::Condition(Condition::ObstructiveSleepApnea), Cause::EveningAlcohol]
-        }
+        FindingKind::ElevatedOdi | FindingKind::LowSpo2Nadir => &[
+            Cause::Condition(Condition::ObstructiveSleepApnea),
+            Cause::EveningAlcohol,
+        ],
         FindingKind::IrregularSchedule => &[
             Cause::Condition(Condition::ShiftWorkDisorder),
             Cause::ShiftWork,
             Cause::Condition(Condition::DelayedSleepPhase),
         ],
-        FindingKind::SocialJetlag => &[Cause::Condition(Condition::DelayedSleepPhase), Cause::LateChronotype],
+        FindingKind::SocialJetlag => &[
+            Cause::Condition(Condition::DelayedSleepPhase),
+            Cause::LateChronotype,
+        ],
         FindingKind::LateSleepPhase => &[
             Cause::Condition(Condition::DelayedSleepPhase),
             Cause::LateChronotype,
@@ -129,7 +133,11 @@ fn candidates(kind: FindingKind) -> &'static [Cause] {
             Cause::Condition(Condition::Insomnia),
             Cause::EveningAlcohol,
         ],
-        FindingKind::LowHrv => &[Cause::Condition(Condition::ObstructiveSleepApnea), Cause::EveningAlcohol, Cause::Ageing],
+        FindingKind::LowHrv => &[
+            Cause::Condition(Condition::ObstructiveSleepApnea),
+            Cause::EveningAlcohol,
+            Cause::Ageing,
+        ],
         FindingKind::HighMovement => &[Cause::Condition(Condition::RestlessLegs)],
         FindingKind::LateCaffeine
         | FindingKind::EveningAlcohol

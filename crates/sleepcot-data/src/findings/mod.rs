@@ -17,16 +17,17 @@ mod tests;
 pub use cause::{Cause, explain};
 pub use kind::FindingKind;
 pub use norms::{
-    deep_share_min_pct, hrv_min_ms, max_awakenings, rem_share_min_pct, sleep_range_h, waso_limit_min,
+    deep_share_min_pct, hrv_min_ms, max_awakenings, rem_share_min_pct, sleep_range_h,
+    waso_limit_min,
 };
 pub use red_flags::{RedFlag, RedFlagKind, red_flags};
 pub use rules::{Direction, Norm, RULES, Rule, evaluate, rule_for};
 
 use serde::{Deserialize, Serialize};
 
-use crate::persona::Severity;
 #[cfg(test)]
 use crate::persona::Condition;
+use crate::persona::Severity;
 
 /// One abnormal metric or risky behaviour, with the norm it was compared with and its likely
 /// causes.

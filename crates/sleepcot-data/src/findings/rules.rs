@@ -3,7 +3,8 @@
 
 use super::cause::explain;
 use super::norms::{
-    deep_share_min_pct, hrv_min_ms, max_awakenings, rem_share_min_pct, sleep_range_h, waso_limit_min,
+    deep_share_min_pct, hrv_min_ms, max_awakenings, rem_share_min_pct, sleep_range_h,
+    waso_limit_min,
 };
 use super::red_flags::{RedFlag, red_flags};
 use super::{Finding, FindingKind};
@@ -66,8 +67,8 @@ pub struct Rule {
     pub source_url: &'static str,
 }
 
-const NSF_DURATION: &str = "https://sonicgame.netlify.app/host-https-pubmed.ncbi.nlm.nih.gov/29073412";
-const AASM_TEENS: &str = "https://jcsm.aasm.org/doi/10.5664/jcsm.6288";
+const NSF_DURATION: &str =
+    "https://sonicgame.netlify.app/host-https-pubmed.ncbi.nlm.nih.gov/29073412";
 const NSF_QUALITY: &str = "https://eurekalert.org/pub_releases/2017-01/nsf-wig011917.php";
 const ARCHITECTURE: &str =
     "https://www.medscape.com/answers/1188226-194378/what-is-the-normal-sleep-pattern-in-adults";
@@ -77,12 +78,12 @@ const SPO2: &str = "https://pubmed.ncbi.nlm.nih.gov/8989066/?dopt=Abstract";
 const REGULARITY: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC6154967";
 const SOCIAL_JETLAG: &str = "https://www.cell.com/current-biology/fulltext/S0960-9822(12)00325-9";
 const DSWPD: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC5803043";
-const RESTING_HR: &str = "https://journals.plos.org/plosone/article?id=10.1371/journal.pone.0227709";
+const RESTING_HR: &str =
+    "https://journals.plos.org/plosone/article?id=10.1371/journal.pone.0227709";
 const HRV: &str = "https://discovery.researcher.life/article/age-sex-and-underlying-heart-rate-as-determinants-of-nocturnal-heart-rate-variability-among-wearable-smart-ring-users/407c41854a3b341396ace1e2a7ea45a3";
 const PLMI: &str = "https://www.scipublications.com/journal/index.php/ojms/article/view/21/tab3";
 const CAFFEINE: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC3805807";
-const ALCOHOL: &str =
-    "https://proxy.weglot.com/wg_31e3b69165a930b5a27173d9b265f5a52/nl/en/pubmed.ncbi.nlm.nih.gov/39631226";
+const ALCOHOL: &str = "https://proxy.weglot.com/wg_31e3b69165a930b5a27173d9b265f5a52/nl/en/pubmed.ncbi.nlm.nih.gov/39631226";
 const EXERCISE: &str = "https://www.springermedizin.de/effects-of-evening-exercise-on-sleep-in-healthy-participants-a-s/16234614";
 const SCREENS: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC4313820";
 const NAPS: &str = "https://spotlightbrevard.com/nap-time";
@@ -131,7 +132,13 @@ pub static RULES: &[Rule] = &[
         direction: Direction::Above,
         norm: |g| {
             let limit = waso_limit_min(g);
-            norm(limit, format!("{limit:.0} min or less awake after sleep onset for {}", g.label()))
+            norm(
+                limit,
+                format!(
+                    "{limit:.0} min or less awake after sleep onset for {}",
+                    g.label()
+                ),
+            )
         },
         measure: |_, p| Some(p.mean_waso_min),
         severity_steps: [20.0, 45.0],
@@ -146,7 +153,10 @@ pub static RULES: &[Rule] = &[
             let most = max_awakenings(g);
             norm(
                 most,
-                format!("at most {most:.0} awakening(s) of 5+ min per night for {}", g.label()),
+                format!(
+                    "at most {most:.0} awakening(s) of 5+ min per night for {}",
+                    g.label()
+                ),
             )
         },
         measure: |_, p| Some(p.mean_awakenings),
@@ -170,7 +180,10 @@ pub static RULES: &[Rule] = &[
         direction: Direction::Below,
         norm: |g| {
             let min = deep_share_min_pct(g);
-            norm(min, format!("deep sleep at least {min:.0}% of sleep for {}", g.label()))
+            norm(
+                min,
+                format!("deep sleep at least {min:.0}% of sleep for {}", g.label()),
+            )
         },
         measure: |_, p| Some(p.mean_deep_pct),
         severity_steps: [4.0, 8.0],
@@ -183,7 +196,13 @@ pub static RULES: &[Rule] = &[
         direction: Direction::Below,
         norm: |g| {
             let min = rem_share_min_pct(g);
-            norm(min, format!("REM sleep about 20-25% of sleep, at least {min:.0}% for {}", g.label()))
+            norm(
+                min,
+                format!(
+                    "REM sleep about 20-25% of sleep, at least {min:.0}% for {}",
+                    g.label()
+                ),
+            )
         },
         measure: |_, p| Some(p.mean_rem_pct),
         severity_steps: [4.0, 8.0],
@@ -194,7 +213,12 @@ pub static RULES: &[Rule] = &[
         metric: "min_rem_latency_min",
         description: "REM sleep began within 15 minutes of sleep onset on at least one night (SOREMP).",
         direction: Direction::AtMost,
-        norm: |_| norm(15.0, "REM latency of about 60-120 min; 15 min or less is a sleep-onset REM period"),
+        norm: |_| {
+            norm(
+                15.0,
+                "REM latency of about 60-120 min; 15 min or less is a sleep-onset REM period",
+            )
+        },
         measure: |_, p| Some(p.min_rem_latency_min),
         severity_steps: [5.0, 10.0],
         source_url: REM_LATENCY,
@@ -204,7 +228,12 @@ pub static RULES: &[Rule] = &[
         metric: "mean_odi",
         description: "Oxygen desaturations of 4 points or more occur 5 or more times per hour of sleep.",
         direction: Direction::AtLeast,
-        norm: |_| norm(5.0, "fewer than 5 desaturations per hour (15+ moderate, 30+ severe)"),
+        norm: |_| {
+            norm(
+                5.0,
+                "fewer than 5 desaturations per hour (15+ moderate, 30+ severe)",
+            )
+        },
         measure: |_, p| Some(p.mean_odi),
         severity_steps: [10.0, 25.0],
         source_url: ODI,
@@ -214,7 +243,12 @@ pub static RULES: &[Rule] = &[
         metric: "mean_spo2_nadir",
         description: "The lowest night-time SpO2 is below 88 % on average.",
         direction: Direction::Below,
-        norm: |_| norm(88.0, "nightly SpO2 nadir around 90% in healthy sleepers, not below 88%"),
+        norm: |_| {
+            norm(
+                88.0,
+                "nightly SpO2 nadir around 90% in healthy sleepers, not below 88%",
+            )
+        },
         measure: |_, p| Some(p.mean_spo2_nadir),
         severity_steps: [3.0, 6.0],
         source_url: SPO2,
@@ -234,7 +268,12 @@ pub static RULES: &[Rule] = &[
         metric: "social_jetlag_h",
         description: "Mid-sleep on free nights is an hour or more later than on work nights.",
         direction: Direction::AtLeast,
-        norm: |_| norm(1.0, "less than 1 h difference between weekend and weekday mid-sleep"),
+        norm: |_| {
+            norm(
+                1.0,
+                "less than 1 h difference between weekend and weekday mid-sleep",
+            )
+        },
         measure: |p, s| not_shift(p).then_some(s.social_jetlag_h),
         severity_steps: [0.5, 1.0],
         source_url: SOCIAL_JETLAG,
@@ -245,10 +284,14 @@ pub static RULES: &[Rule] = &[
         description: "Habitual bedtime is after 01:00 (01:30 for teenagers and young adults) without shift work.",
         direction: Direction::Above,
         norm: |g| match g {
-            AgeGroup::Adolescent | AgeGroup::YoungAdult => {
-                norm(25.5, format!("bedtime before about 01:30 for {}", g.label()))
-            }
-            _ => norm(25.0, format!("bedtime before about 01:00 for {}", g.label())),
+            AgeGroup::Adolescent | AgeGroup::YoungAdult => norm(
+                25.5,
+                format!("bedtime before about 01:30 for {}", g.label()),
+            ),
+            _ => norm(
+                25.0,
+                format!("bedtime before about 01:00 for {}", g.label()),
+            ),
         },
         measure: |p, s| not_shift(p).then_some(s.mean_bedtime_h),
         severity_steps: [1.0, 2.0],
@@ -259,7 +302,12 @@ pub static RULES: &[Rule] = &[
         metric: "mean_resting_hr",
         description: "The lowest sleeping heart rate is above 72 bpm on average.",
         direction: Direction::Above,
-        norm: |_| norm(72.0, "lowest sleeping heart rate typically 48-66 bpm (population resting mean 65)"),
+        norm: |_| {
+            norm(
+                72.0,
+                "lowest sleeping heart rate typically 48-66 bpm (population resting mean 65)",
+            )
+        },
         measure: |_, p| Some(p.mean_resting_hr),
         severity_steps: [6.0, 12.0],
         source_url: RESTING_HR,
@@ -271,7 +319,10 @@ pub static RULES: &[Rule] = &[
         direction: Direction::Below,
         norm: |g| {
             let min = hrv_min_ms(g);
-            norm(min, format!("night-time RMSSD above about {min:.0} ms for {}", g.label()))
+            norm(
+                min,
+                format!("night-time RMSSD above about {min:.0} ms for {}", g.label()),
+            )
         },
         measure: |_, p| Some(p.mean_hrv_rmssd_ms),
         severity_steps: [5.0, 10.0],
@@ -302,7 +353,12 @@ pub static RULES: &[Rule] = &[
         metric: "habits.evening_drinks",
         description: "One or more alcoholic drinks in the evening before bed.",
         direction: Direction::AtLeast,
-        norm: |_| norm(1.0, "no alcohol close to bedtime (even 2 drinks reduce REM sleep)"),
+        norm: |_| {
+            norm(
+                1.0,
+                "no alcohol close to bedtime (even 2 drinks reduce REM sleep)",
+            )
+        },
         measure: |p, _| Some(p.habits.evening_drinks),
         severity_steps: [1.0, 2.5],
         source_url: ALCOHOL,
@@ -361,7 +417,8 @@ impl Rule {
         if !self.direction.fires(value, threshold) {
             return None;
         }
-        let deviation = value - threshold;
+        // Rounded to hundredths so that reports print without float noise.
+        let deviation = ((value - threshold) * 100.0).round() / 100.0;
         let magnitude = deviation.abs();
         let severity = if magnitude >= self.severity_steps[1] {
             Severity::Severe
@@ -390,7 +447,10 @@ pub fn evaluate(
     period: &PeriodSummary,
     nights: &[NightSummary],
 ) -> (Vec<Finding>, Vec<RedFlag>) {
-    let findings = RULES.iter().filter_map(|r| r.apply(persona, period)).collect();
+    let findings = RULES
+        .iter()
+        .filter_map(|r| r.apply(persona, period))
+        .collect();
     (findings, red_flags(persona, period, nights))
 }
 

@@ -72,7 +72,10 @@ fn nights() -> Vec<NightSummary> {
 fn kinds(p: &Persona, nights: &[NightSummary]) -> (Vec<FindingKind>, Vec<RedFlagKind>) {
     let period: PeriodSummary = summarize_period(p.age_group(), nights);
     let (f, r) = evaluate(p, &period, nights);
-    (f.into_iter().map(|f| f.kind).collect(), r.into_iter().map(|r| r.kind).collect())
+    (
+        f.into_iter().map(|f| f.kind).collect(),
+        r.into_iter().map(|r| r.kind).collect(),
+    )
 }
 
 #[test]
@@ -97,10 +100,14 @@ fn every_rule_fires_on_a_crafted_report() {
     let none = |_: &mut Persona| {};
     let keep = |_: &mut NightSummary| {};
     fires(FindingKind::ShortSleep, none, |n| n.total_sleep_min = 360.0);
-    fires(FindingKind::LongOnsetLatency, none, |n| n.onset_latency_min = 50.0);
+    fires(FindingKind::LongOnsetLatency, none, |n| {
+        n.onset_latency_min = 50.0
+    });
     fires(FindingKind::HighWaso, none, |n| n.waso_min = 45.0);
     fires(FindingKind::FrequentAwakenings, none, |n| n.awakenings = 3);
-    fires(FindingKind::LowEfficiency, none, |n| n.efficiency_pct = 78.0);
+    fires(FindingKind::LowEfficiency, none, |n| {
+        n.efficiency_pct = 78.0
+    });
     fires(FindingKind::LowDeepSleep, none, |n| n.deep_pct = 5.0);
     fires(FindingKind::LowRemShare, none, |n| n.rem_pct = 12.0);
     fires(FindingKind::ShortRemLatency, none, |n| {
@@ -125,17 +132,31 @@ fn every_rule_fires_on_a_crafted_report() {
         n.bedtime_h += 2.5;
         n.wake_time_h += 2.5;
     });
-    fires(FindingKind::ElevatedRestingHr, none, |n| n.resting_hr = 78.0);
+    fires(FindingKind::ElevatedRestingHr, none, |n| {
+        n.resting_hr = 78.0
+    });
     fires(FindingKind::LowHrv, none, |n| n.hrv_rmssd_ms = 10.0);
     fires(FindingKind::HighMovement, none, |n| n.movement_index = 30.0);
-    fires(FindingKind::LateCaffeine, |p| p.habits.last_caffeine_hour = 20.0, keep);
-    fires(FindingKind::EveningAlcohol, |p| p.habits.evening_drinks = 2.0, keep);
+    fires(
+        FindingKind::LateCaffeine,
+        |p| p.habits.last_caffeine_hour = 20.0,
+        keep,
+    );
+    fires(
+        FindingKind::EveningAlcohol,
+        |p| p.habits.evening_drinks = 2.0,
+        keep,
+    );
     fires(
         FindingKind::LateExercise,
         |p| p.habits.exercise_timing = ExerciseTiming::Evening,
         keep,
     );
-    fires(FindingKind::EveningScreens, |p| p.habits.evening_screen_minutes = 120, keep);
+    fires(
+        FindingKind::EveningScreens,
+        |p| p.habits.evening_screen_minutes = 120,
+        keep,
+    );
     fires(
         FindingKind::LongNaps,
         |p| {
@@ -160,15 +181,21 @@ fn findings_carry_norm_deviation_severity_and_causes() {
     });
     let period = summarize_period(p.age_group(), &ns);
     let (f, r) = evaluate(&p, &period, &ns);
-    let odi = f.iter().find(|f| f.kind == FindingKind::ElevatedOdi).unwrap();
+    let odi = f
+        .iter()
+        .find(|f| f.kind == FindingKind::ElevatedOdi)
+        .unwrap();
     assert_eq!(odi.threshold, 5.0);
     assert_eq!(odi.deviation, 35.0);
     assert_eq!(odi.severity, Severity::Severe);
-    assert_eq!(odi.explained_by, vec![Cause::Condition(Condition::ObstructiveSleepApnea)]);
+    assert_eq!(
+        odi.explained_by,
+        vec![Cause::Condition(Condition::ObstructiveSleepApnea)]
+    );
     assert!(odi.source_url.starts_with("https://"));
-    let kinds: Vec<_> = r.iter().map(|r| r.kind).collect();
-    assert!(kinds.contains(&RedFlagKind::SuspectedModerateSevereApnea));
-    assert!(kinds.contains(&RedFlagKind::DrowsyDrivingRisk));
+    let flags: Vec<_> = r.iter().map(|r| r.kind).collect();
+    assert!(flags.contains(&RedFlagKind::SuspectedModerateSevereApnea));
+    assert!(flags.contains(&RedFlagKind::DrowsyDrivingRisk));
 
     let mut teen = persona();
     teen.age = 15;
@@ -184,7 +211,11 @@ fn findings_carry_norm_deviation_severity_and_causes() {
     assert!(f.contains(&FindingKind::ShortSleep));
     assert!(r.contains(&RedFlagKind::SevereShortSleepTeen));
     let norm = evaluate(&teen, &summarize_period(teen.age_group(), &short), &short).0;
-    assert!(norm[0].norm.contains("8-10 h for teenagers"), "{}", norm[0].norm);
+    assert!(
+        norm[0].norm.contains("8-10 h for teenagers"),
+        "{}",
+        norm[0].norm
+    );
 }
 
 #[test]

@@ -49,6 +49,16 @@ pub struct InstructionRecord {
     pub answer: String,
 }
 
+impl ChatTurn {
+    /// A turn of `role` saying `content`.
+    pub fn new(role: &str, content: &str) -> Self {
+        Self {
+            role: role.to_string(),
+            content: content.to_string(),
+        }
+    }
+}
+
 impl InstructionRecord {
     /// Joins a rationale and an answer into the assistant message the one-stage student learns.
     pub fn assistant_text(rationale: &str, answer: &str) -> String {
@@ -61,14 +71,10 @@ impl InstructionRecord {
 
     /// The conversation in ChatML roles: system, user, assistant.
     pub fn turns(&self) -> [ChatTurn; 3] {
-        let turn = |role: &str, content: &str| ChatTurn {
-            role: role.to_string(),
-            content: content.to_string(),
-        };
         [
-            turn("system", &self.system),
-            turn("user", &self.user),
-            turn("assistant", &self.assistant),
+            ChatTurn::new("system", &self.system),
+            ChatTurn::new("user", &self.user),
+            ChatTurn::new("assistant", &self.assistant),
         ]
     }
 }

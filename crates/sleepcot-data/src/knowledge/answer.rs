@@ -113,12 +113,22 @@ pub enum Answer {
 
 /// A number with its unit: `num(7.0, 1.0, Unit::Hours)` is "7 h" with neighbours 3..11 h.
 pub const fn num(value: f64, step: f64, unit: Unit) -> Answer {
-    Answer::Quantity { value, step, floor: step, unit }
+    Answer::Quantity {
+        value,
+        step,
+        floor: step,
+        unit,
+    }
 }
 
 /// A number whose distractors may not go below `floor`.
 pub const fn num_from(value: f64, step: f64, floor: f64, unit: Unit) -> Answer {
-    Answer::Quantity { value, step, floor, unit }
+    Answer::Quantity {
+        value,
+        step,
+        floor,
+        unit,
+    }
 }
 
 /// A range `lo–hi` in `unit` whose distractors move the bounds by `step`.
@@ -128,12 +138,24 @@ pub const fn range(lo: f64, hi: f64, step: f64, unit: Unit) -> Answer {
 
 /// A member of a category pool.
 pub const fn pick(pool: Pool, value: &'static str) -> Answer {
-    Answer::Choice { value, pool, also_true: &[] }
+    Answer::Choice {
+        value,
+        pool,
+        also_true: &[],
+    }
 }
 
 /// A member of a category pool, excluding other members that would also be right.
-pub const fn pick_not(pool: Pool, value: &'static str, also_true: &'static [&'static str]) -> Answer {
-    Answer::Choice { value, pool, also_true }
+pub const fn pick_not(
+    pool: Pool,
+    value: &'static str,
+    also_true: &'static [&'static str],
+) -> Answer {
+    Answer::Choice {
+        value,
+        pool,
+        also_true,
+    }
 }
 
 /// Decimals needed to write multiples of `step` exactly (at most 3).
@@ -155,7 +177,9 @@ impl Answer {
     /// The correct answer as it appears in an option.
     pub fn text(&self) -> String {
         match *self {
-            Answer::Quantity { value, step, unit, .. } => {
+            Answer::Quantity {
+                value, step, unit, ..
+            } => {
                 let d = decimals_of(step).max(decimals_of(value));
                 format!("{}{}", format_number(value, d), unit.suffix())
             }
@@ -183,7 +207,12 @@ impl Answer {
             }
         };
         match *self {
-            Answer::Quantity { value, step, floor, unit } => {
+            Answer::Quantity {
+                value,
+                step,
+                floor,
+                unit,
+            } => {
                 let decimals = decimals_of(step).max(decimals_of(value));
                 for k in [1.0, -1.0, 2.0, -2.0, 3.0, -3.0, 4.0, -4.0] {
                     let v = value + k * step;
@@ -213,7 +242,11 @@ impl Answer {
                     }
                 }
             }
-            Answer::Choice { value, pool, also_true } => {
+            Answer::Choice {
+                value,
+                pool,
+                also_true,
+            } => {
                 for member in pool.members() {
                     if *member != value && !also_true.contains(member) {
                         push((*member).to_string());
@@ -228,7 +261,12 @@ impl Answer {
 /// Writes a range with an en dash and the unit once: `7–9 h`.
 fn format_range(lo: f64, hi: f64, step: f64, unit: Unit) -> String {
     let d = decimals_of(step).max(decimals_of(lo)).max(decimals_of(hi));
-    format!("{}–{}{}", format_number(lo, d), format_number(hi, d), unit.suffix())
+    format!(
+        "{}–{}{}",
+        format_number(lo, d),
+        format_number(hi, d),
+        unit.suffix()
+    )
 }
 
 #[cfg(test)]
@@ -246,7 +284,10 @@ mod tests {
         assert_eq!(p.text(), "96.5%");
         assert!(p.distractor_candidates().iter().all(|s| s.ends_with('%')));
         let top = num(99.0, 1.0, Unit::Percent).distractor_candidates();
-        assert!(top.iter().all(|s| s.trim_end_matches('%').parse::<f64>().unwrap() <= 100.0));
+        assert!(
+            top.iter()
+                .all(|s| s.trim_end_matches('%').parse::<f64>().unwrap() <= 100.0)
+        );
         let r = range(7.0, 9.0, 1.0, Unit::Hours);
         assert_eq!(r.text(), "7–9 h");
         assert!(r.distractor_candidates().contains(&"8–10 h".to_string()));

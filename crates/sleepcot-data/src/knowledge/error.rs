@@ -32,7 +32,9 @@ pub enum KnowledgeError {
         letter: char,
     },
     /// A question's marked option does not state its fact's answer.
-    #[error("question {question_id} marks option {letter} ({marked:?}) as correct, but fact {fact_id} gives {expected:?}")]
+    #[error(
+        "question {question_id} marks option {letter} ({marked:?}) as correct, but fact {fact_id} gives {expected:?}"
+    )]
     AnswerMismatch {
         /// The question's id.
         question_id: String,

@@ -10,7 +10,7 @@ use super::answer::Answer;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Topic {
-    /// Recommended sleep duration by age.
+    /// Recommended sleep duration by age and the NSF indicators of good sleep quality.
     DurationNorms,
     /// Sleep stages, cycles and how they change with age.
     Architecture,
@@ -50,7 +50,7 @@ impl Topic {
     /// A short lower-case name used inside sentences ("sleep apnea").
     pub fn label(self) -> &'static str {
         match self {
-            Topic::DurationNorms => "recommended sleep duration",
+            Topic::DurationNorms => "sleep duration and sleep-quality norms",
             Topic::Architecture => "sleep architecture",
             Topic::CircadianRhythm => "the circadian rhythm",
             Topic::InsomniaCbtI => "insomnia and CBT-I",
@@ -105,7 +105,14 @@ pub const fn fact_row(
     answer: Answer,
     source_url: &'static str,
 ) -> Fact {
-    Fact { id, topic, claim, asks, answer, source_url }
+    Fact {
+        id,
+        topic,
+        claim,
+        asks,
+        answer,
+        source_url,
+    }
 }
 
 /// Upper-cases the first letter, so a claim that starts with its slot still reads as a sentence.

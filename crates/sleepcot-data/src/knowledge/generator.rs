@@ -23,6 +23,14 @@ pub const MAX_CANDIDATES: usize = 8;
 /// Salt separating the answer-position blocks from the per-question option shuffles.
 const BLOCK_SALT: u64 = 0xB10C_0000;
 
+/// One fact's distractor candidates and, per phrasing, the seeded order of its distractor sets.
+struct FactPlan {
+    /// Same-kind wrong values, nearest first.
+    candidates: Vec<String>,
+    /// `orders[phrasing][variant]` is a 3-subset of `candidates` (as indices).
+    orders: Vec<Vec<[usize; 3]>>,
+}
+
 /// The distractor sets (indices into the candidates) of one fact.
 fn distractor_sets(candidates: usize) -> Vec<[usize; 3]> {
     let k = candidates.min(MAX_CANDIDATES);
@@ -67,9 +75,13 @@ pub fn questions_for_facts(
     let bank = facts();
     let mut chosen = Vec::with_capacity(fact_ids.len());
     for id in fact_ids {
-        let index = bank.iter().position(|f| f.id == *id).ok_or_else(|| {
-            KnowledgeError::UnknownFact { question_id: "(fact list)".into(), fact_id: id.to_string() }
-        })?;
+        let index =
+            bank.iter()
+                .position(|f| f.id == *id)
+                .ok_or_else(|| KnowledgeError::UnknownFact {
+                    question_id: "(fact list)".into(),
+                    fact_id: id.to_string(),
+                })?;
         if !chosen.iter().any(|&(i, _)| i == index) {
             chosen.push((index, &bank[index]));
         }
@@ -85,10 +97,13 @@ fn generate_from(
 ) -> Result<Vec<Question>, KnowledgeError> {
     let capacity: usize = chosen.iter().map(|(_, f)| fact_capacity(f)).sum();
     if n > capacity {
-        return Err(KnowledgeError::TooManyQuestions { requested: n, capacity });
+        return Err(KnowledgeError::TooManyQuestions {
+            requested: n,
+            capacity,
+        });
     }
     // Per fact: its candidates and, per phrasing, a seeded order of its distractor sets.
-    let plans: Vec<(Vec<String>, Vec<Vec<[usize; 3]>>)> = chosen
+    let plans: Vec<FactPlan> = chosen
         .iter()
         .map(|&(index, fact)| {
             let candidates = fact.answer.distractor_candidates();
@@ -99,21 +114,32 @@ fn generate_from(
                     sets
                 })
                 .collect();
-            (candidates, orders)
+            FactPlan { candidates, orders }
         })
         .collect();
-    let rounds = plans.iter().map(|(_, o)| o.first().map_or(0, Vec::len)).max().unwrap_or(0);
+    let rounds = plans
+        .iter()
+        .map(|p| p.orders.first().map_or(0, Vec::len))
+        .max()
+        .unwrap_or(0);
 
     let mut out = Vec::with_capacity(n);
     'rounds: for round in 0..rounds {
-        for (&(_, fact), (candidates, orders)) in chosen.iter().zip(&plans) {
-            for (p, sets) in orders.iter().enumerate() {
+        for (&(_, fact), plan) in chosen.iter().zip(&plans) {
+            for (p, sets) in plan.orders.iter().enumerate() {
                 if out.len() == n {
                     break 'rounds;
                 }
                 let Some(set) = sets.get(round) else { continue };
                 let j = out.len();
-                out.push(build(seed, j, fact, p, round, set.map(|i| candidates[i].as_str())));
+                out.push(build(
+                    seed,
+                    j,
+                    fact,
+                    p,
+                    round,
+                    set.map(|i| plan.candidates[i].as_str()),
+                ));
             }
         }
     }
@@ -121,11 +147,25 @@ fn generate_from(
 }
 
 /// Question number `j` of the output: `fact` in phrasing `p`, variant `round`.
-fn build(seed: u64, j: usize, fact: &Fact, p: usize, round: usize, distractors: [&str; 3]) -> Question {
-    let phrasing = fact.phrasing(p).expect("phrasing index comes from phrasing_count");
+fn build(
+    seed: u64,
+    j: usize,
+    fact: &Fact,
+    p: usize,
+    round: usize,
+    distractors: [&str; 3],
+) -> Question {
+    let phrasing = fact
+        .phrasing(p)
+        .expect("phrasing index comes from phrasing_count");
     // Balanced positions: block j/4 is a seeded permutation of the four letters.
     let mut block = [0usize, 1, 2, 3];
-    block.shuffle(&mut sub_rng(seed, Stream::Question, (j / 4) as u64, BLOCK_SALT));
+    block.shuffle(&mut sub_rng(
+        seed,
+        Stream::Question,
+        (j / 4) as u64,
+        BLOCK_SALT,
+    ));
     let position = block[j % 4];
     let mut wrong = distractors;
     wrong.shuffle(&mut item_rng(seed, Stream::Question, j as u64));
@@ -135,7 +175,9 @@ fn build(seed: u64, j: usize, fact: &Fact, p: usize, round: usize, distractors: 
         let value = if slot == position {
             answer_text.as_str()
         } else {
-            wrong_iter.next().expect("three distractors fill three slots")
+            wrong_iter
+                .next()
+                .expect("three distractors fill three slots")
         };
         fact.option_text(phrasing, value)
     });

@@ -79,12 +79,16 @@ pub fn knowledge_rationale(
         question_id: question.id.clone(),
         fact_id: question.fact_id.clone(),
     })?;
-    let index = question.answer_index().ok_or_else(|| KnowledgeError::InvalidAnswer {
-        question_id: question.id.clone(),
-        letter: question.answer,
-    })?;
+    let index = question
+        .answer_index()
+        .ok_or_else(|| KnowledgeError::InvalidAnswer {
+            question_id: question.id.clone(),
+            letter: question.answer,
+        })?;
     let value = fact.answer.text();
-    let phrasing = fact.phrasing(question.phrasing).unwrap_or(Phrasing::FillBlank);
+    let phrasing = fact
+        .phrasing(question.phrasing)
+        .unwrap_or(Phrasing::FillBlank);
     let expected = fact.option_text(phrasing, &value);
     let letter = LETTERS[index];
     if question.options[index] != expected {
@@ -106,7 +110,9 @@ pub fn knowledge_rationale(
             .replace("{other}", &other_letter.to_string())
             .replace("{wrong}", wrong)
     };
-    let pick = |list: &[&'static str], rng: &mut _| *list.choose(rng).expect("template lists are non-empty");
+    let pick = |list: &[&'static str], rng: &mut _| {
+        *list.choose(rng).expect("template lists are non-empty")
+    };
 
     let mut lines: Vec<String> = Vec::new();
     let opener = fill(pick(OPENERS, rng), None);
@@ -115,7 +121,11 @@ pub fn knowledge_rationale(
     }
     lines.push(fill(pick(RECALLS, rng), None));
     let statement_style = phrasing == Phrasing::Statement;
-    let matches = if statement_style { MATCHES_STATEMENT } else { MATCHES_VALUE };
+    let matches = if statement_style {
+        MATCHES_STATEMENT
+    } else {
+        MATCHES_VALUE
+    };
     lines.push(fill(pick(matches, rng), None));
     if rng.random_bool(0.6) {
         let others: Vec<usize> = (0..4).filter(|&i| i != index).collect();
@@ -125,8 +135,14 @@ pub fn knowledge_rationale(
             (false, Some(_)) => REJECTS_NUMBER,
             (false, None) => REJECTS_CATEGORY,
         };
-        lines.push(fill(pick(rejects, rng), Some((LETTERS[other], &question.options[other]))));
+        lines.push(fill(
+            pick(rejects, rng),
+            Some((LETTERS[other], &question.options[other])),
+        ));
     }
     lines.push(format!("Answer: {letter}"));
-    Ok(KnowledgeAnswer { rationale: lines.join("\n"), answer: letter })
+    Ok(KnowledgeAnswer {
+        rationale: lines.join("\n"),
+        answer: letter,
+    })
 }

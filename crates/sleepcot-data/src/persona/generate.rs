@@ -27,7 +27,11 @@ pub fn generate_persona(seed: u64, index: u64, mix: &PopulationMix) -> Persona {
     let lo = mix.min_age.clamp(super::MIN_AGE, super::MAX_AGE);
     let hi = mix.max_age.clamp(lo, super::MAX_AGE);
     let age = rng.random_range(lo..=hi);
-    let sex = if rng.random_bool(0.5) { Sex::Female } else { Sex::Male };
+    let sex = if rng.random_bool(0.5) {
+        Sex::Female
+    } else {
+        Sex::Male
+    };
     let group = AgeGroup::of_age(age);
 
     let shift_worker = (18..65).contains(&age) && chance(&mut rng, mix.shift_work_fraction);
@@ -157,7 +161,11 @@ fn draw_habits(
         // Night workers drink coffee through the shift, i.e. after midnight.
         rng.random_range(25.0..30.0)
     } else {
-        let late_bias: f32 = if has(Condition::DelayedSleepPhase) { 2.0 } else { 0.0 };
+        let late_bias: f32 = if has(Condition::DelayedSleepPhase) {
+            2.0
+        } else {
+            0.0
+        };
         (rng.random_range(8.0f32..19.0) + late_bias).min(23.0)
     };
     let drinker = !teen && rng.random_bool(0.65);
@@ -167,7 +175,8 @@ fn draw_habits(
         0.0
     };
     let evening_drinks = if drinker && rng.random_bool(0.55) {
-        rng.random_range(1.0f32..4.0).min(alcohol_drinks_per_week.max(1.0))
+        rng.random_range(1.0f32..4.0)
+            .min(alcohol_drinks_per_week.max(1.0))
     } else {
         0.0
     };
@@ -187,7 +196,11 @@ fn draw_habits(
     let (naps_per_week, nap_minutes) = if has(Condition::NarcolepsyLike) {
         (rng.random_range(5..=7), rng.random_range(15..=40))
     } else {
-        let p = if work.is_shift_work() || age >= 65 { 0.55 } else { 0.3 };
+        let p = if work.is_shift_work() || age >= 65 {
+            0.55
+        } else {
+            0.3
+        };
         if rng.random_bool(p) {
             (rng.random_range(1..=5), rng.random_range(10..=90))
         } else {
@@ -222,4 +235,3 @@ pub(crate) fn normal(rng: &mut impl Rng) -> f32 {
 fn round1(x: f32) -> f32 {
     (x * 10.0).round() / 10.0
 }
-

@@ -52,7 +52,9 @@ impl Default for PopulationMix {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MixError {
     /// A fraction is outside 0..=1 or not a number.
-    #[error("population mix field `{field}` is {value}, but a fraction between 0 and 1 was expected")]
+    #[error(
+        "population mix field `{field}` is {value}, but a fraction between 0 and 1 was expected"
+    )]
     Fraction {
         /// Field name.
         field: &'static str,

@@ -125,7 +125,7 @@ impl Habits {
     /// Hours between the last caffeine and a bedtime given as a clock hour (values past 24
     /// mean after midnight); `None` when the person takes no caffeine.
     pub fn caffeine_gap_h(&self, bedtime_h: f32) -> Option<f32> {
-        (self.caffeine_mg_per_day > 0.0).then(|| bedtime_h - self.last_caffeine_hour)
+        (self.caffeine_mg_per_day > 0.0).then_some(bedtime_h - self.last_caffeine_hour)
     }
 }
 

@@ -14,7 +14,11 @@ fn sd(values: impl Iterator<Item = f32> + Clone) -> f32 {
     let (ss, n) = values.fold((0.0f64, 0u32), |(s, n), v| {
         (s + (v as f64 - m).powi(2), n + 1)
     });
-    if n < 2 { 0.0 } else { (ss / (n - 1) as f64).sqrt() as f32 }
+    if n < 2 {
+        0.0
+    } else {
+        (ss / (n - 1) as f64).sqrt() as f32
+    }
 }
 
 fn round2(x: f32) -> f32 {

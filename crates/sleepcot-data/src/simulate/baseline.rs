@@ -80,11 +80,11 @@ impl Baseline {
         let male = persona.sex == Sex::Male;
         let sev = |c: Condition| persona.severity_of(c).map(|s| s.level());
 
-        let sleep_need_h = by_age(age, &[(15.0, 8.9), (22.0, 8.1), (40.0, 7.9), (70.0, 7.5)])
+        let sleep_need_h = by_age(age, &[(15.0, 8.9), (22.0, 8.3), (40.0, 8.1), (70.0, 7.7)])
             + 0.35 * normal(&mut rng);
         let mut preferred_bed_h = 23.0
             + persona.chronotype.bedtime_shift_h()
-            + by_age(age, &[(15.0, 0.6), (25.0, 0.4), (45.0, 0.0), (70.0, -0.5)])
+            + by_age(age, &[(15.0, 0.3), (25.0, 0.3), (45.0, 0.0), (70.0, -0.5)])
             + 0.35 * normal(&mut rng);
         if let Some(s) = sev(Condition::DelayedSleepPhase) {
             preferred_bed_h += [1.8, 2.5, 3.2][s];
@@ -101,7 +101,7 @@ impl Baseline {
         let mut latency_median_min = by_age(age, &[(15.0, 12.0), (40.0, 13.0), (75.0, 17.0)])
             * (0.25 * normal(&mut rng)).exp();
         // Wake bouts per hour and their shape: Boulos 2019, WASO +9.7 min per decade.
-        let mut arousal_per_h = by_age(age, &[(15.0, 1.7), (30.0, 2.0), (50.0, 2.9), (75.0, 4.3)])
+        let mut arousal_per_h = by_age(age, &[(15.0, 1.6), (30.0, 1.7), (50.0, 2.4), (75.0, 3.8)])
             * (0.2 * normal(&mut rng)).exp();
         let mut wake_alpha = 1.45;
         if let Some(s) = sev(Condition::Insomnia) {
@@ -117,10 +117,19 @@ impl Baseline {
             arousal_per_h *= [1.5, 2.0, 2.5][s];
             latency_median_min *= 0.6;
         }
-        let mut deep_share = by_age(age, &[(15.0, 25.0), (30.0, 21.0), (50.0, 15.5), (70.0, 10.5), (85.0, 8.5)])
-            + 2.0 * normal(&mut rng);
-        let mut rem_share = by_age(age, &[(15.0, 25.0), (40.0, 23.0), (75.0, 19.5)])
-            + 1.2 * normal(&mut rng);
+        let mut deep_share = by_age(
+            age,
+            &[
+                (14.0, 28.0),
+                (18.0, 25.0),
+                (30.0, 21.0),
+                (50.0, 15.5),
+                (70.0, 10.5),
+                (85.0, 8.5),
+            ],
+        ) + 2.0 * normal(&mut rng);
+        let mut rem_share =
+            by_age(age, &[(15.0, 23.0), (40.0, 22.0), (75.0, 19.5)]) + 1.2 * normal(&mut rng);
         let (apnea_per_h, desat_extra) = match sev(Condition::ObstructiveSleepApnea) {
             Some(s) => {
                 deep_share *= [0.85, 0.7, 0.5][s];
@@ -147,8 +156,17 @@ impl Baseline {
         if persona.has(Condition::ObstructiveSleepApnea) {
             hr_base += 2.0;
         }
-        let mut hrv_base = by_age(age, &[(15.0, 72.0), (25.0, 60.0), (35.0, 45.0), (45.0, 35.0), (55.0, 28.0), (65.0, 24.0)])
-            * (0.33 * normal(&mut rng)).exp();
+        let mut hrv_base = by_age(
+            age,
+            &[
+                (15.0, 72.0),
+                (25.0, 60.0),
+                (35.0, 45.0),
+                (45.0, 35.0),
+                (55.0, 28.0),
+                (65.0, 24.0),
+            ],
+        ) * (0.33 * normal(&mut rng)).exp();
         if persona.has(Condition::ObstructiveSleepApnea) {
             hrv_base *= 0.85;
         }

@@ -90,7 +90,11 @@ impl Cycles {
             (len as usize).saturating_sub(rem).max(50)
         };
         // With a sleep-onset REM period the first cycle has no room for N3; it moves to cycle 1.
-        let n3_index = if plan.rem_latency_epochs < 60 && index > 0 { index - 1 } else { index };
+        let n3_index = if plan.rem_latency_epochs < 60 && index > 0 {
+            index - 1
+        } else {
+            index
+        };
         let n3_frac = if nrem >= 40 {
             plan.n3_first * plan.n3_decay.powi(n3_index as i32)
         } else {
@@ -138,21 +142,20 @@ fn step_towards(current: Stage, target: Stage) -> Stage {
     }
 }
 
-/// A brief departure drawn from the published matrix's off-diagonal sleep entries (wake is
-/// handled by the arousal process).
+/// A brief departure drawn from the published matrix's off-diagonal sleep entries. Wake is
+/// handled by the arousal process, and REM is entered only where the cycle template calls for
+/// it (a stray REM epoch in NREM would masquerade as a sleep-onset REM period).
 #[inline]
 fn flicker_target(current: Stage, u: f32) -> Stage {
+    const CANDIDATES: [Stage; 3] = [Stage::N1, Stage::N2, Stage::N3];
     let row = &TRANSITIONS[current.index()];
-    let total: f32 = (1..5).filter(|&j| j != current.index()).map(|j| row[j]).sum();
+    let weight = |s: Stage| if s == current { 0.0 } else { row[s.index()] };
+    let total: f32 = CANDIDATES.iter().map(|&s| weight(s)).sum();
     let mut acc = 0.0;
-    for (j, stage) in [Stage::N1, Stage::N2, Stage::N3, Stage::Rem].into_iter().enumerate() {
-        let j = j + 1;
-        if j == current.index() {
-            continue;
-        }
-        acc += row[j] / total;
+    for s in CANDIDATES {
+        acc += weight(s) / total;
         if u < acc {
-            return stage;
+            return s;
         }
     }
     Stage::N2
@@ -253,15 +256,27 @@ pub fn simulate_epochs(plan: &NightPlan, rng: &mut FastRng, buf: &mut NightBuffe
         let frac = e as f32 * inv_n;
         hr_noise = 0.85 * hr_noise + 0.9 * rng.normal();
         let z = rng.normal();
-        let hr = plan.hr_base + HR_OFFSET[s] + 4.5 * (1.0 - frac) + hr_noise + HR_JITTER[s] * z + hr_boost;
+        let hr = plan.hr_base
+            + HR_OFFSET[s]
+            + 4.5 * (1.0 - frac)
+            + hr_noise
+            + HR_JITTER[s] * z
+            + hr_boost;
         hr_boost *= 0.6;
-        let rmssd = plan.hrv_base * HRV_FACTOR[s] * (0.85 + 0.3 * frac) * (1.0 + 0.15 * rng.normal());
+        let rmssd =
+            plan.hrv_base * HRV_FACTOR[s] * (0.85 + 0.3 * frac) * (1.0 + 0.15 * rng.normal());
         let rem_drop = if stage == Stage::Rem { 0.3 } else { 0.0 };
         let spo2 = (plan.spo2_base - rem_drop - desat + 0.35 * rng.normal()).min(100.0);
         let rr = plan.rr_base + RR_OFFSET[s] + RR_JITTER[s] * z;
         let u = rng.uniform();
         let movement = if !asleep {
-            if u < 0.45 { 2 } else if u < 0.8 { 1 } else { 0 }
+            if u < 0.45 {
+                2
+            } else if u < 0.8 {
+                1
+            } else {
+                0
+            }
         } else {
             let limb = plan.limb_p[usize::from(e >= half)];
             let base = if stage == Stage::N1 { 0.05 } else { 0.015 };

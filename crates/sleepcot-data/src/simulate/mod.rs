@@ -18,6 +18,8 @@ mod fast_rng;
 mod plan;
 mod stage;
 mod summary;
+#[cfg(test)]
+mod tests;
 
 pub use baseline::Baseline;
 pub use engine::{NightBuffers, simulate_epochs};

@@ -97,7 +97,7 @@ impl NightPlan {
             let bed = if pref <= ideal {
                 pref.max(ideal - 0.5)
             } else {
-                ideal + 0.6 * (pref - ideal)
+                ideal + 0.45 * (pref - ideal)
             } + 0.25 * normal(rng);
             if persona.has(Condition::DelayedSleepPhase) {
                 dspd_extra_min = ((pref - 0.5 - bed) * 60.0 * 0.6).max(0.0);
@@ -114,7 +114,9 @@ impl NightPlan {
         };
         let mut day_sleep = false;
         let (bed, wake) = match persona.work {
-            WorkSchedule::School | WorkSchedule::DayWork if !is_weekend => work_night(b.alarm_h, rng),
+            WorkSchedule::School | WorkSchedule::DayWork if !is_weekend => {
+                work_night(b.alarm_h, rng)
+            }
             WorkSchedule::School | WorkSchedule::DayWork => free_night(b.weekend_delay_h, rng),
             WorkSchedule::Flexible => free_night(0.0, rng),
             WorkSchedule::NightShift if !is_weekend => {
@@ -216,18 +218,21 @@ impl NightPlan {
         let cycles = (sleep_period / cycle).max(1.0);
         let full = cycles.floor().max(1.0) as i32;
         let rem_first = 10.0f32;
-        let rem_target = b.rem_share / 100.0 * tst;
+        // REM periods lose epochs to wake bouts and the last one is cut short by the final
+        // awakening; 1.15 compensates so that the realised share matches the target.
+        let rem_target = 1.15 * b.rem_share / 100.0 * tst;
         let rem_growth = if full >= 2 {
-            ((rem_target - rem_first * full as f32) / (full * (full - 1) / 2) as f32).clamp(2.0, 22.0)
+            ((rem_target - rem_first * full as f32) / (full * (full - 1) / 2) as f32)
+                .clamp(2.0, 22.0)
         } else {
             10.0
         };
         let n3_decay = 0.5f32;
         let nrem_mean = (cycle - rem_first - rem_growth * (full as f32 - 1.0) / 2.0).max(30.0);
         let decay_sum: f32 = (0..full).map(|k| n3_decay.powi(k)).sum();
-        let n3_first = (deep_share / 100.0 * tst / (nrem_mean * decay_sum)).clamp(0.0, 0.8);
+        let n3_first = (deep_share / 100.0 * tst / (nrem_mean * decay_sum)).clamp(0.0, 0.92);
         let age = persona.age as f32;
-        let mut flicker = 0.45 + 0.01 * (age - 20.0).max(0.0);
+        let mut flicker = 0.3 + 0.006 * (age - 20.0).max(0.0);
         if let Some(s) = sev(Condition::ObstructiveSleepApnea) {
             flicker *= [1.2, 1.4, 1.7][s];
         }

@@ -16,69 +16,44 @@ fn round1(x: f32) -> f32 {
     (x * 10.0).round() / 10.0
 }
 
-/// Oxygen desaturation index over the sleep epochs: an event starts when SpO2 falls at least 4
-/// points below a running baseline and ends when it recovers to within 1.5 points; the
-/// baseline is an exponential average of SpO2 outside events. Wake epochs are skipped, since
-/// counting desaturations during wake inflates ODI.
-fn odi_events(buf: &NightBuffers) -> u32 {
-    let mut baseline: Option<f32> = None;
-    let mut in_event = false;
-    let mut events = 0;
-    for (stage, &spo2) in buf.stages.iter().zip(&buf.spo2) {
-        if !stage.is_sleep() {
-            continue;
-        }
-        let base = *baseline.get_or_insert(spo2);
-        if in_event {
-            if spo2 >= base - 1.5 {
-                in_event = false;
-            }
-        } else if spo2 <= base - 4.0 {
-            in_event = true;
-            events += 1;
-        } else {
-            baseline = Some(0.9 * base + 0.1 * spo2);
-        }
-    }
-    events
+/// Oxygen desaturation index detector, fed the sleep epochs in order: an event starts when
+/// SpO2 falls at least 4 points below a running baseline and ends when it recovers to within
+/// 1.5 points; the baseline is an exponential average of SpO2 outside events. Wake epochs are
+/// not fed, since counting desaturations during wake inflates ODI.
+#[derive(Default)]
+struct OdiDetector {
+    baseline: Option<f32>,
+    in_event: bool,
+    events: u32,
 }
 
-/// Summarises the night in `buf` (simulated from `plan`) for a person of `group`.
+impl OdiDetector {
+    #[inline]
+    fn feed(&mut self, spo2: f32) {
+        let base = *self.baseline.get_or_insert(spo2);
+        if self.in_event {
+            if spo2 >= base - 1.5 {
+                self.in_event = false;
+            }
+        } else if spo2 <= base - 4.0 {
+            self.in_event = true;
+            self.events += 1;
+        } else {
+            self.baseline = Some(0.9 * base + 0.1 * spo2);
+        }
+    }
+}
+
+/// Summarises the night in `buf` (simulated from `plan`) for a person of `group`, in one pass
+/// over the epochs.
 pub fn summarize_night(plan: &NightPlan, group: AgeGroup, buf: &NightBuffers) -> NightSummary {
     let stages = &buf.stages;
     let n = stages.len();
-    let onset = stages.iter().position(|s| s.is_sleep());
-    let last = stages.iter().rposition(|s| s.is_sleep());
     let mut counts = [0usize; 5];
-    for s in stages {
-        counts[s.index()] += 1;
-    }
-    let sleep_epochs = n - counts[0];
-    let (waso_epochs, awakenings, rem_latency_epochs) = match (onset, last) {
-        (Some(on), Some(last)) => {
-            let mut waso = 0;
-            let mut awakenings = 0;
-            let mut run = 0;
-            for s in &stages[on..=last] {
-                if *s == Stage::Wake {
-                    waso += 1;
-                    run += 1;
-                } else {
-                    if run >= AWAKENING_EPOCHS {
-                        awakenings += 1;
-                    }
-                    run = 0;
-                }
-            }
-            let rem = stages[on..=last]
-                .iter()
-                .position(|s| *s == Stage::Rem)
-                .unwrap_or(last + 1 - on);
-            (waso, awakenings, rem)
-        }
-        _ => (0, 0, 0),
-    };
-
+    let mut onset: Option<usize> = None;
+    let mut first_rem: Option<usize> = None;
+    let mut last = 0usize;
+    let (mut waso_epochs, mut awakenings, mut wake_run) = (0usize, 0u32, 0usize);
     let (mut hr_sum, mut hrv_sum, mut spo2_sum, mut rr_sum) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
     let mut nadir = f32::INFINITY;
     let mut restless = 0u32;
@@ -86,17 +61,41 @@ pub fn summarize_night(plan: &NightPlan, group: AgeGroup, buf: &NightBuffers) ->
     let mut window_sum = 0.0f32;
     let mut seen = 0usize;
     let mut resting = f32::INFINITY;
-    for i in 0..n {
-        if !stages[i].is_sleep() {
+    let mut odi = OdiDetector::default();
+    let signals = stages
+        .iter()
+        .zip(&buf.hr)
+        .zip(&buf.rmssd)
+        .zip(&buf.spo2)
+        .zip(&buf.rr)
+        .zip(&buf.movement)
+        .enumerate();
+    for (i, (((((&stage, &hr), &rmssd), &spo2), &rr), &movement)) in signals {
+        counts[stage.index()] += 1;
+        if !stage.is_sleep() {
+            // Wake runs count only once sleep resumes, so the final awakening is excluded.
+            wake_run += usize::from(onset.is_some());
             continue;
         }
-        let hr = buf.hr[i];
+        if onset.is_none() {
+            onset = Some(i);
+        }
+        if wake_run > 0 {
+            waso_epochs += wake_run;
+            awakenings += u32::from(wake_run >= AWAKENING_EPOCHS);
+            wake_run = 0;
+        }
+        if stage == Stage::Rem && first_rem.is_none() {
+            first_rem = Some(i);
+        }
+        last = i;
         hr_sum += hr as f64;
-        hrv_sum += buf.rmssd[i] as f64;
-        spo2_sum += buf.spo2[i] as f64;
-        rr_sum += buf.rr[i] as f64;
-        nadir = nadir.min(buf.spo2[i]);
-        restless += u32::from(buf.movement[i] > 0);
+        hrv_sum += rmssd as f64;
+        spo2_sum += spo2 as f64;
+        rr_sum += rr as f64;
+        nadir = nadir.min(spo2);
+        restless += u32::from(movement > 0);
+        odi.feed(spo2);
         let slot = seen % RESTING_WINDOW;
         window_sum += hr - window[slot];
         window[slot] = hr;
@@ -105,6 +104,11 @@ pub fn summarize_night(plan: &NightPlan, group: AgeGroup, buf: &NightBuffers) ->
             resting = resting.min(window_sum / RESTING_WINDOW as f32);
         }
     }
+    let sleep_epochs = n - counts[0];
+    let rem_latency_epochs = match onset {
+        Some(on) => first_rem.unwrap_or(last + 1) - on,
+        None => 0,
+    };
     let per_sleep = |sum: f64| {
         if sleep_epochs == 0 {
             0.0
@@ -133,13 +137,17 @@ pub fn summarize_night(plan: &NightPlan, group: AgeGroup, buf: &NightBuffers) ->
         }
     };
     let light = counts[1] + counts[2];
-    let efficiency = if n == 0 { 0.0 } else { round1(100.0 * tst / tib) };
+    let efficiency = if n == 0 {
+        0.0
+    } else {
+        round1(100.0 * tst / tib)
+    };
     let latency = minutes(onset.unwrap_or(n));
     let waso = minutes(waso_epochs);
     let deep_pct = share(counts[3]);
     let rem_pct = share(counts[4]);
     let odi = if tst_h > 0.0 {
-        round1(odi_events(buf) as f32 / tst_h)
+        round1(odi.events as f32 / tst_h)
     } else {
         0.0
     };
@@ -174,6 +182,8 @@ pub fn summarize_night(plan: &NightPlan, group: AgeGroup, buf: &NightBuffers) ->
         } else {
             0.0
         },
-        sleep_score: sleep_score(group, tst, efficiency, latency, waso, deep_pct, rem_pct, odi),
+        sleep_score: sleep_score(
+            group, tst, efficiency, latency, waso, deep_pct, rem_pct, odi,
+        ),
     }
 }

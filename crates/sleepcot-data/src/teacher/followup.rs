@@ -205,7 +205,11 @@ fn midsleep(n: &NightSummary) -> f32 {
 }
 
 /// First night holding the extreme of `key` (lowest when `lowest`), by total order.
-fn extreme_night(nights: &[NightSummary], key: fn(&NightSummary) -> f32, lowest: bool) -> Option<&NightSummary> {
+fn extreme_night(
+    nights: &[NightSummary],
+    key: fn(&NightSummary) -> f32,
+    lowest: bool,
+) -> Option<&NightSummary> {
     let mut best: Option<&NightSummary> = None;
     for n in nights {
         let better = match best {
@@ -308,7 +312,11 @@ pub fn follow_up_questions(report: &Report, seed: u64, k: usize) -> Vec<FollowUp
         .into_iter()
         .map(|(kind, gold)| FollowUpQuestion {
             kind,
-            text: say(&mut rng, kind.phrasings(), &[("min_h", &min_h), ("age", &age)]),
+            text: say(
+                &mut rng,
+                kind.phrasings(),
+                &[("min_h", &min_h), ("age", &age)],
+            ),
             gold,
         })
         .collect()
@@ -363,16 +371,20 @@ pub(crate) fn answer_follow_up<R: Rng + ?Sized>(
                 .map(|n| night_name(n.night))
                 .collect();
             r.push(if below.is_empty() {
-                pick(rng, &[
-                    "No night falls below that minimum.",
-                    "Every night reaches the minimum.",
-                ])
+                pick(
+                    rng,
+                    &[
+                        "No night falls below that minimum.",
+                        "Every night reaches the minimum.",
+                    ],
+                )
                 .to_string()
             } else {
-                say(rng, &["Below the minimum: {list}.", "The short nights are {list}."], &[(
-                    "list",
-                    &join_list(&below),
-                )])
+                say(
+                    rng,
+                    &["Below the minimum: {list}.", "The short nights are {list}."],
+                    &[("list", &join_list(&below))],
+                )
             });
             extra = format!(" (out of {})", nights.len());
         }
@@ -405,20 +417,31 @@ pub(crate) fn answer_follow_up<R: Rng + ?Sized>(
                 percent(min)
             ));
             r.push(
-                pick(rng, &[
-                    "Stage shares have no consensus norm, so this is a soft comparison.",
-                    "This is informational: experts have not agreed on a stage-share norm.",
-                ])
+                pick(
+                    rng,
+                    &[
+                        "Stage shares have no consensus norm, so this is a soft comparison.",
+                        "This is informational: experts have not agreed on a stage-share norm.",
+                    ],
+                )
                 .to_string(),
             );
             extra = if avg >= f64::from(min) {
                 format!(", {} is within the usual range", percent(avg))
             } else {
-                format!(", {} is below the usual minimum of {}", percent(avg), percent(min))
+                format!(
+                    ", {} is below the usual minimum of {}",
+                    percent(avg),
+                    percent(min)
+                )
             };
         }
         FollowUpKind::WeekendShift => {
-            r.push(say(rng, OPEN, &[("topic", "mid-sleep (halfway between bedtime and wake time)")]));
+            r.push(say(
+                rng,
+                OPEN,
+                &[("topic", "mid-sleep (halfway between bedtime and wake time)")],
+            ));
             r.push(format!(
                 "Mid-sleep per night: {}.",
                 per_night(nights, |n| format!(
@@ -501,7 +524,11 @@ pub(crate) fn answer_follow_up<R: Rng + ?Sized>(
             }
         }
         FollowUpKind::AverageEfficiency => {
-            r.push(say(rng, OPEN, &[("topic", "sleep efficiency (time asleep / time in bed)")]));
+            r.push(say(
+                rng,
+                OPEN,
+                &[("topic", "sleep efficiency (time asleep / time in bed)")],
+            ));
             r.push(format!(
                 "Efficiency per night: {}.",
                 per_night(nights, |n| percent(n.efficiency_pct))

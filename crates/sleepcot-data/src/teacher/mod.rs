@@ -217,7 +217,10 @@ mod tests {
             source_id: "r000003".into(),
             message: "HTTP 503".into(),
         };
-        assert_eq!(e.to_string(), "teacher chat:qwen failed on r000003: HTTP 503");
+        assert_eq!(
+            e.to_string(),
+            "teacher chat:qwen failed on r000003: HTTP 503"
+        );
     }
 
     #[test]

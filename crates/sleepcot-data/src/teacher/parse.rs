@@ -49,7 +49,9 @@ pub fn finding_for_tag(tag: &str) -> Option<FindingKind> {
 /// The contents of every `[...]` group in `text`, in order (nested or unclosed brackets end a
 /// group at the first `]` or are ignored).
 fn bracket_groups(text: &str) -> impl Iterator<Item = &str> {
-    text.split('[').skip(1).filter_map(|s| s.find(']').map(|e| &s[..e]))
+    text.split('[')
+        .skip(1)
+        .filter_map(|s| s.find(']').map(|e| &s[..e]))
 }
 
 /// Every finding named in `text` by a bracketed label, in order of first mention, without
@@ -289,9 +291,10 @@ mod tests {
 
     #[test]
     fn numbers_yes_no_and_nights_are_read_from_the_answer() {
-        assert_eq!(numbers_in("7-9 h, -3.5 and 86.4 % at 02:10"), vec![
-            7.0, 9.0, -3.5, 86.4, 2.0, 10.0
-        ]);
+        assert_eq!(
+            numbers_in("7-9 h, -3.5 and 86.4 % at 02:10"),
+            vec![7.0, 9.0, -3.5, 86.4, 2.0, 10.0]
+        );
         assert_eq!(parse_number("x 5\nAnswer: 3 nights"), Some(3.0));
         assert_eq!(parse_yes_no("Answer: Yes, it is."), Some(true));
         assert_eq!(parse_yes_no("Answer: no."), Some(false));

@@ -23,7 +23,10 @@ pub const RECOMMENDATION_REQUEST: &str =
     "Task: give me personalised, prioritised recommendations based on this report.";
 
 fn bracketed(labels: impl Iterator<Item = &'static str>) -> String {
-    labels.map(|l| format!("[{l}]")).collect::<Vec<_>>().join(", ")
+    labels
+        .map(|l| format!("[{l}]"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The full system prompt for `task`: the shared preamble plus the task's output format.

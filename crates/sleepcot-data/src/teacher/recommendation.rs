@@ -271,7 +271,10 @@ const MAINTENANCE: &[&[&str]] = &[
     ],
 ];
 
-const ADVICE_HEAD: &[&str] = &["Recommendations, most important first:", "Prioritised plan:"];
+const ADVICE_HEAD: &[&str] = &[
+    "Recommendations, most important first:",
+    "Prioritised plan:",
+];
 
 const REFERRAL: &[&str] = &[
     "see a physician about {flags}.",
@@ -382,7 +385,9 @@ fn referral_action(kind: RedFlagKind) -> &'static str {
         RedFlagKind::SevereShortSleepTeen => {
             "a check-up, because chronic short sleep in teenagers carries health and mood risks"
         }
-        RedFlagKind::DrowsyDrivingRisk => "no driving while drowsy until the sleepiness is assessed",
+        RedFlagKind::DrowsyDrivingRisk => {
+            "no driving while drowsy until the sleepiness is assessed"
+        }
     }
 }
 
@@ -429,17 +434,27 @@ fn capitalise(s: &str) -> String {
 pub(crate) fn advice_line<R: Rng + ?Sized>(rng: &mut R, report: &Report, f: &Finding) -> String {
     let min_h = format!("{:.0}", sleep_range_h(report.persona.age_group()).0);
     let cutoff = clock(report.period.mean_bedtime_h - 6.0);
-    let advice = say(rng, advice_templates(f.kind), &[
-        ("min_h", &min_h),
-        ("cutoff", &cutoff),
-    ]);
+    let advice = say(
+        rng,
+        advice_templates(f.kind),
+        &[("min_h", &min_h), ("cutoff", &cutoff)],
+    );
     let value = quote_value(f.kind, f.value);
-    let form = pick(rng, &["{tag} {advice} (now {value}).", "{tag} {advice}; currently {value}."]);
-    super::phrasing::fill(form, &[
-        ("tag", &tag(f.kind)),
-        ("advice", &advice),
-        ("value", &value),
-    ])
+    let form = pick(
+        rng,
+        &[
+            "{tag} {advice} (now {value}).",
+            "{tag} {advice}; currently {value}.",
+        ],
+    );
+    super::phrasing::fill(
+        form,
+        &[
+            ("tag", &tag(f.kind)),
+            ("advice", &advice),
+            ("value", &value),
+        ],
+    )
 }
 
 /// The referral line (with its marker) for the report's red flags; `None` without red flags.
@@ -472,19 +487,23 @@ pub(crate) fn recommend<R: Rng + ?Sized>(
     r.push(say(rng, INTRO_OBS, &[("name", &nights)]));
     if ordered.is_empty() {
         let p = &report.period;
-        r.push(say(rng, HEALTHY_OBS, &[
-            (
-                "tst",
-                &format!(
-                    "{} ({})",
-                    hours_from_minutes(p.mean_total_sleep_min),
-                    minutes(p.mean_total_sleep_min)
+        r.push(say(
+            rng,
+            HEALTHY_OBS,
+            &[
+                (
+                    "tst",
+                    &format!(
+                        "{} ({})",
+                        hours_from_minutes(p.mean_total_sleep_min),
+                        minutes(p.mean_total_sleep_min)
+                    ),
                 ),
-            ),
-            ("eff", &percent(p.mean_efficiency_pct)),
-            ("sol", &minutes(p.mean_onset_latency_min)),
-            ("nadir", &percent(p.mean_spo2_nadir)),
-        ]));
+                ("eff", &percent(p.mean_efficiency_pct)),
+                ("sol", &minutes(p.mean_onset_latency_min)),
+                ("nadir", &percent(p.mean_spo2_nadir)),
+            ],
+        ));
     }
     // Observations follow the rule-table order (as a report reads); priorities come later.
     for f in &report.findings {
@@ -492,13 +511,17 @@ pub(crate) fn recommend<R: Rng + ?Sized>(
             .map(|d| format!(" ({d})"))
             .unwrap_or_default();
         let metric = metric_phrase(f.kind);
-        r.push(say(rng, OBS, &[
-            ("tag", &tag(f.kind)),
-            ("metric", metric),
-            ("Metric", &capitalise(metric)),
-            ("value", &quote_value(f.kind, f.value)),
-            ("detail", &detail),
-        ]));
+        r.push(say(
+            rng,
+            OBS,
+            &[
+                ("tag", &tag(f.kind)),
+                ("metric", metric),
+                ("Metric", &capitalise(metric)),
+                ("value", &quote_value(f.kind, f.value)),
+                ("detail", &detail),
+            ],
+        ));
     }
 
     r.push(say(rng, INTRO_NORM, &[("age", &age), ("group", group)]));
@@ -506,13 +529,17 @@ pub(crate) fn recommend<R: Rng + ?Sized>(
         r.push(pick(rng, HEALTHY_NORM).to_string());
     }
     for f in &report.findings {
-        let mut line = say(rng, NORM, &[
-            ("tag", &tag(f.kind)),
-            ("value", &quote_value(f.kind, f.value)),
-            ("dir", direction_word(f.kind)),
-            ("norm", &f.norm),
-            ("severity", f.severity.label()),
-        ]);
+        let mut line = say(
+            rng,
+            NORM,
+            &[
+                ("tag", &tag(f.kind)),
+                ("value", &quote_value(f.kind, f.value)),
+                ("dir", direction_word(f.kind)),
+                ("norm", &f.norm),
+                ("severity", f.severity.label()),
+            ],
+        );
         if matches!(f.kind, FindingKind::LowDeepSleep | FindingKind::LowRemShare) {
             line.push_str(pick(rng, INFORMATIONAL));
         }
@@ -535,7 +562,11 @@ pub(crate) fn recommend<R: Rng + ?Sized>(
             if effects.is_empty() {
                 say(rng, HABIT_ALONE, &[("tag", &t)])
             } else {
-                say(rng, HABIT_CAUSE, &[("tag", &t), ("effects", &join_list(&effects))])
+                say(
+                    rng,
+                    HABIT_CAUSE,
+                    &[("tag", &t), ("effects", &join_list(&effects))],
+                )
             }
         } else if f.explained_by.is_empty() {
             say(rng, NO_CAUSE, &[("tag", &t)])

@@ -10,8 +10,8 @@
 use std::fmt::Write as _;
 
 use super::format::{
-    bpm, clock, hours_from_minutes, millis, minutes, night_name, one_decimal, per_hour,
-    per_minute, percent, whole,
+    bpm, clock, hours_from_minutes, millis, minutes, night_name, one_decimal, per_hour, per_minute,
+    percent, whole,
 };
 use crate::persona::{Chronotype, ExerciseTiming, Persona, Sex};
 use crate::report::{NightSummary, Report, Weekday};
@@ -82,7 +82,11 @@ fn persona_lines(p: &Persona, out: &mut String) {
         }
     };
     let naps = if h.naps_per_week > 0 {
-        format!("{} naps/week of {}", h.naps_per_week, minutes(h.nap_minutes))
+        format!(
+            "{} naps/week of {}",
+            h.naps_per_week,
+            minutes(h.nap_minutes)
+        )
     } else {
         "no naps".to_string()
     };

@@ -92,16 +92,30 @@ impl Checker<'_> {
         }
     }
 
-    fn range(&self, field: impl Fn() -> String, value: f32, lo: f32, hi: f32) -> Result<(), ReportError> {
+    fn range(
+        &self,
+        field: impl Fn() -> String,
+        value: f32,
+        lo: f32,
+        hi: f32,
+    ) -> Result<(), ReportError> {
         if !value.is_finite() || value < lo || value > hi {
-            return Err(self.fail(field(), value as f64, format!("expected a value between {lo} and {hi}")));
+            return Err(self.fail(
+                field(),
+                value as f64,
+                format!("expected a value between {lo} and {hi}"),
+            ));
         }
         Ok(())
     }
 
     fn duration(&self, field: impl Fn() -> String, value: f32) -> Result<(), ReportError> {
         if !value.is_finite() || value < 0.0 {
-            return Err(self.fail(field(), value as f64, "expected a non-negative duration in minutes"));
+            return Err(self.fail(
+                field(),
+                value as f64,
+                "expected a non-negative duration in minutes",
+            ));
         }
         Ok(())
     }
@@ -126,13 +140,20 @@ fn check_night(c: &Checker, i: usize, n: &NightSummary) -> Result<(), ReportErro
         c.duration(f(name), v)?;
     }
     if n.time_in_bed_min == 0.0 {
-        return Err(c.fail(f("time_in_bed_min")(), 0.0, "expected a positive time in bed"));
+        return Err(c.fail(
+            f("time_in_bed_min")(),
+            0.0,
+            "expected a positive time in bed",
+        ));
     }
     if n.total_sleep_min > n.time_in_bed_min + MINUTES_TOLERANCE {
         return Err(c.fail(
             f("total_sleep_min")(),
             n.total_sleep_min as f64,
-            format!("expected at most the time in bed ({} min)", n.time_in_bed_min),
+            format!(
+                "expected at most the time in bed ({} min)",
+                n.time_in_bed_min
+            ),
         ));
     }
     let wake = n.bedtime_h + n.time_in_bed_min / 60.0;
@@ -157,10 +178,17 @@ fn check_night(c: &Checker, i: usize, n: &NightSummary) -> Result<(), ReportErro
         return Err(c.fail(
             f("light_min + deep_min + rem_min")(),
             stages as f64,
-            format!("expected at most the total sleep ({} min)", n.total_sleep_min),
+            format!(
+                "expected at most the total sleep ({} min)",
+                n.total_sleep_min
+            ),
         ));
     }
-    for (name, v) in [("light_pct", n.light_pct), ("deep_pct", n.deep_pct), ("rem_pct", n.rem_pct)] {
+    for (name, v) in [
+        ("light_pct", n.light_pct),
+        ("deep_pct", n.deep_pct),
+        ("rem_pct", n.rem_pct),
+    ] {
         c.range(f(name), v, 0.0, 100.0)?;
     }
     c.range(f("resting_hr"), n.resting_hr, 20.0, 220.0)?;
@@ -176,14 +204,26 @@ fn check_night(c: &Checker, i: usize, n: &NightSummary) -> Result<(), ReportErro
         ));
     }
     if !n.odi.is_finite() || n.odi < 0.0 {
-        return Err(c.fail(f("odi")(), n.odi as f64, "expected a non-negative number of events per hour"));
+        return Err(c.fail(
+            f("odi")(),
+            n.odi as f64,
+            "expected a non-negative number of events per hour",
+        ));
     }
     c.range(f("respiratory_rate"), n.respiratory_rate, 0.0, 60.0)?;
     if !n.movement_index.is_finite() || n.movement_index < 0.0 {
-        return Err(c.fail(f("movement_index")(), n.movement_index as f64, "expected a non-negative rate per hour"));
+        return Err(c.fail(
+            f("movement_index")(),
+            n.movement_index as f64,
+            "expected a non-negative rate per hour",
+        ));
     }
     if n.sleep_score > 100 {
-        return Err(c.fail(f("sleep_score")(), n.sleep_score as f64, "expected a score between 0 and 100"));
+        return Err(c.fail(
+            f("sleep_score")(),
+            n.sleep_score as f64,
+            "expected a score between 0 and 100",
+        ));
     }
     Ok(())
 }

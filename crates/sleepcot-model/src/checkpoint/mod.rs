@@ -7,7 +7,6 @@ mod source;
 
 pub use reader::{CheckpointReader, INDEX_FILE, SINGLE_FILE};
 pub use save::save_pretrained;
-pub(crate) use save::write_atomic;
 pub use source::CheckpointSource;
 
 use std::path::Path;

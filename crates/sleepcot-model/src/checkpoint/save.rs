@@ -132,7 +132,7 @@ fn rename(tmp: &Path, target: &Path) -> Result<()> {
 }
 
 /// Writes `bytes` to `target` atomically (temporary file in the same directory, then rename).
-pub(crate) fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
+fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = temp_path(target);
     std::fs::write(&tmp, bytes).map_err(|source| ModelError::Io {
         action: "write",

@@ -43,23 +43,26 @@ impl<B: Backend> LoraAdapter<B> {
 
     /// Builds a PEFT-style adapter: `A` uniform in `±1/sqrt(in)` (PyTorch's
     /// `kaiming_uniform_(a=sqrt(5))` on a `[r, in]` weight) drawn from `rng`, and `B` zero, so the
-    /// adapted layer starts out computing exactly the base projection.
+    /// adapted layer starts out computing exactly the base projection. The factors are created
+    /// with element type `dtype` (normally the base weight's).
+    #[allow(clippy::too_many_arguments)]
     pub fn init_peft<R: rand::Rng>(
         d_in: usize,
         d_out: usize,
         rank: usize,
-        scaling: f64,
+        alpha: f64,
         dropout: f64,
         rng: &mut R,
+        dtype: DType,
         device: &B::Device,
     ) -> Self {
         let bound = 1.0 / (d_in.max(1) as f32).sqrt();
         let values: Vec<f32> = (0..d_in * rank)
             .map(|_| rng.random_range(-bound..=bound))
             .collect();
-        let a = Tensor::from_data(TensorData::new(values, [d_in, rank]), device);
-        let b = Tensor::zeros([rank, d_out], device);
-        Self::from_factors(a, b, scaling, dropout)
+        let a = Tensor::from_data(TensorData::new(values, [d_in, rank]), (device, dtype));
+        let b = Tensor::zeros([rank, d_out], (device, dtype));
+        Self::from_factors(a, b, alpha, dropout)
     }
 
     /// The rank `r` of the update.

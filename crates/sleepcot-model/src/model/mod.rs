@@ -77,8 +77,13 @@ fn plain_linear<B: Backend, S: WeightSource<B>>(
     } else {
         None
     };
+    // burn's Linear wants [in, out]. Materialise the transpose once here: with a strided view
+    // every decode-time matmul walks the weight column-wise, which made decoding several times
+    // slower on flex.
+    let (device, dtype) = (weight.device(), weight.dtype());
+    let weight = Tensor::from_data(weight.transpose().into_data(), (&device, dtype));
     Ok(Linear {
-        weight: Param::from_tensor(weight.transpose()),
+        weight: Param::from_tensor(weight),
         bias,
     })
 }
@@ -305,12 +310,14 @@ impl<B: Backend> Qwen2ForCausalLM<B> {
         match &self.lm_head {
             Some(head) => head.forward(hidden),
             None => {
+                // logits = h · Eᵀ, computed as (E · hᵀ)ᵀ so the large embedding matrix is read
+                // row-major (contiguous) instead of through a transposed view.
                 let [b, s, h] = hidden.dims();
                 let embed = self.model.embed_tokens.weight.val();
                 let vocab = embed.dims()[0];
-                hidden
-                    .reshape([b * s, h])
-                    .matmul(embed.transpose())
+                embed
+                    .matmul(hidden.reshape([b * s, h]).transpose())
+                    .transpose()
                     .reshape([b, s, vocab])
             }
         }

@@ -1,0 +1,104 @@
+//! The crate's error type: every message is one sentence naming the item or field at fault.
+
+use std::path::PathBuf;
+
+use sleepcot_data::teacher::Task;
+
+/// Why scoring, bootstrapping or plotting failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvalError {
+    /// A record of one task was given where another task was expected.
+    #[error("record {id} is a {} record, but a {} record was expected", found.name(), expected.name())]
+    WrongTask {
+        /// The record's id.
+        id: String,
+        /// The task the caller needed.
+        expected: Task,
+        /// The record's task.
+        found: Task,
+    },
+    /// The teacher's answer stored in a record does not parse.
+    #[error("record {id} has no parseable gold answer in its `answer` field ({answer:?})")]
+    UnparseableGold {
+        /// The record's id.
+        id: String,
+        /// The stored answer.
+        answer: String,
+    },
+    /// A follow-up record's `source_id` is not `<report id>/<follow-up kind>`.
+    #[error(
+        "record {id} has source_id {source_id:?}, which is not of the form <report id>/<follow-up kind> with a known kind"
+    )]
+    MalformedSourceId {
+        /// The record's id.
+        id: String,
+        /// Its `source_id`.
+        source_id: String,
+    },
+    /// A follow-up record was scored against another person's report.
+    #[error("record {id} is about report {expected}, but report {found} was given")]
+    ReportMismatch {
+        /// The record's id.
+        id: String,
+        /// The report the record names.
+        expected: String,
+        /// The report that was passed.
+        found: String,
+    },
+    /// The follow-up question has no gold answer for this report.
+    #[error("record {id} asks follow-up {kind}, which has no gold answer for its report")]
+    FollowUpNotApplicable {
+        /// The record's id.
+        id: String,
+        /// The follow-up kind's name.
+        kind: &'static str,
+    },
+    /// There is nothing to bootstrap.
+    #[error("bootstrap needs at least one score, but the list of scores is empty")]
+    EmptyScores,
+    /// A score is NaN or infinite.
+    #[error("score {index} is {value}, but every bootstrapped score must be finite")]
+    NonFiniteScore {
+        /// Position of the score in its list.
+        index: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A paired comparison got different numbers of items for its two variants.
+    #[error(
+        "a paired bootstrap needs one score per item for both variants, but got {left} and {right} scores"
+    )]
+    LengthMismatch {
+        /// Scores of the first variant.
+        left: usize,
+        /// Scores of the second variant.
+        right: usize,
+    },
+    /// A bootstrap setting is out of range.
+    #[error("bootstrap setting `{field}` is {value}, but {expected} was expected")]
+    InvalidConfig {
+        /// The setting.
+        field: &'static str,
+        /// Its value, as text.
+        value: String,
+        /// What would have been accepted.
+        expected: &'static str,
+    },
+    /// A plot's data cannot be drawn.
+    #[error("plot {}: {problem}", path.display())]
+    PlotData {
+        /// The plot's output path (without extension).
+        path: PathBuf,
+        /// What is wrong with the data, in one clause.
+        problem: String,
+    },
+    /// The plotting backend failed (drawing or writing the file).
+    #[error("plot {} could not be written: {message}", path.display())]
+    PlotBackend {
+        /// The file being written.
+        path: PathBuf,
+        /// The backend's message.
+        message: String,
+    },
+}
