@@ -30,17 +30,20 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     if let Some(out) = &args.out {
         config.out = out.clone();
     }
-    let outcome = train(&config).with_context(|| format!("training from {} failed", args.config.display()))?;
+    let outcome = train(&config)
+        .with_context(|| format!("training from {} failed", args.config.display()))?;
     for s in &outcome.stages {
         println!(
             "{:<10} {:>6} steps  train loss {:.4}  val loss {}  {:.0} tok/s  {:.1} s{}  → {}",
             s.stage.dir_name(),
             s.steps,
             s.final_train_loss,
-            s.final_val_loss.map_or("-".to_string(), |v| format!("{v:.4}")),
+            s.final_val_loss
+                .map_or("-".to_string(), |v| format!("{v:.4}")),
             s.tokens_per_s,
             s.wall_s,
-            s.resumed_from.map_or(String::new(), |r| format!(" (resumed at step {r})")),
+            s.resumed_from
+                .map_or(String::new(), |r| format!(" (resumed at step {r})")),
             s.exported.model.display()
         );
     }

@@ -11,7 +11,15 @@ fn xtask() -> Command {
 
 fn run_data(out: &Path, seed: u64, threads: usize) {
     let status = xtask()
-        .args(["data", "--users", "24", "--nights", "7", "--questions", "120"])
+        .args([
+            "data",
+            "--users",
+            "24",
+            "--nights",
+            "7",
+            "--questions",
+            "120",
+        ])
         .args(["--seed", &seed.to_string(), "--out"])
         .arg(out)
         .env("RAYON_NUM_THREADS", threads.to_string())
@@ -101,7 +109,10 @@ fn impossible_arguments_give_one_sentence_errors() {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with("error: ") && stderr.contains("100000000"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("100000000"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     // Nothing was written for the failed runs.
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);

@@ -72,7 +72,8 @@ fn metrics(out: &Path) -> Vec<MetricRow> {
 }
 
 fn checkpoint_exists(out: &Path, step: usize) -> bool {
-    out.join(format!("main/checkpoints/step-{step:06}/state.json")).is_file()
+    out.join(format!("main/checkpoints/step-{step:06}/state.json"))
+        .is_file()
 }
 
 #[test]
@@ -84,7 +85,11 @@ fn a_killed_run_resumes_with_the_same_losses() {
     let (config_a, out_a): (PathBuf, PathBuf) = (tmp.path().join("a.toml"), tmp.path().join("a"));
     write_config(&config_a, &data, &out_a);
     let done = train_command(&config_a, 1).output().unwrap();
-    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
     let reference = metrics(&out_a);
     assert_eq!(reference.len(), STEPS);
 
@@ -97,16 +102,29 @@ fn a_killed_run_resumes_with_the_same_losses() {
         .unwrap();
     let start = Instant::now();
     while !checkpoint_exists(&out_b, 20) {
-        assert!(start.elapsed() < Duration::from_secs(300), "no checkpoint at step 20");
-        assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be killed");
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "no checkpoint at step 20"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be killed"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    assert!(!checkpoint_exists(&out_b, STEPS), "the run finished before the kill");
+    assert!(
+        !checkpoint_exists(&out_b, STEPS),
+        "the run finished before the kill"
+    );
 
     let resumed = train_command(&config_b, 2).output().unwrap();
-    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
     let stdout = String::from_utf8_lossy(&resumed.stdout);
     assert!(stdout.contains("resumed at step"), "{stdout}");
     let after = metrics(&out_b);
@@ -131,7 +149,11 @@ fn a_killed_run_resumes_with_the_same_losses() {
 fn a_bad_config_is_one_sentence_and_a_failure() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("bad.toml");
-    std::fs::write(&path, "data = \"d\"\nout = \"o\"\n[student]\nkind = \"scratch\"\n[optim]\nlr = 0\n").unwrap();
+    std::fs::write(
+        &path,
+        "data = \"d\"\nout = \"o\"\n[student]\nkind = \"scratch\"\n[optim]\nlr = 0\n",
+    )
+    .unwrap();
     let out = train_command(&path, 1).output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);

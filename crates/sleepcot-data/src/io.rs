@@ -343,7 +343,10 @@ mod tests {
 
         fs::write(&path, "{\"id\":\"a\"}\n").unwrap();
         let err = read_jsonl::<Row>(&path).unwrap_err().to_string();
-        assert!(err.contains("rows.jsonl line 1 is not a valid record"), "{err}");
+        assert!(
+            err.contains("rows.jsonl line 1 is not a valid record"),
+            "{err}"
+        );
         let missing = read_jsonl::<Row>(&dir.path().join("nope.jsonl")).unwrap_err();
         assert!(missing.to_string().contains("could not read"), "{missing}");
     }

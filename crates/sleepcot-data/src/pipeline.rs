@@ -162,8 +162,7 @@ impl Dataset {
             .iter()
             .map(|q| (q.fact_id.as_str(), q.phrasing))
             .collect();
-        let question_splits =
-            split_questions(seed, &keys, config.splits, config.knowledge_split)?;
+        let question_splits = split_questions(seed, &keys, config.splits, config.knowledge_split)?;
 
         let follow_ups: Vec<Vec<FollowUpQuestion>> = reports
             .par_iter()

@@ -53,12 +53,18 @@ fn records_cover_every_task_and_no_person_is_in_two_splits() {
         .filter(|r| r.task == Task::Knowledge && r.split == Split::Train)
         .map(|r| r.user.as_str())
         .collect();
-    for r in data.split(Split::Test).filter(|r| r.task == Task::Knowledge) {
+    for r in data
+        .split(Split::Test)
+        .filter(|r| r.task == Task::Knowledge)
+    {
         assert!(!train_stems.contains(r.user.as_str()), "{} repeated", r.id);
     }
 
     let summary = data.summary().to_string();
-    assert!(summary.contains("30 reports, 200 knowledge questions"), "{summary}");
+    assert!(
+        summary.contains("30 reports, 200 knowledge questions"),
+        "{summary}"
+    );
     assert!(summary.contains("recommendation"), "{summary}");
 }
 
@@ -79,10 +85,13 @@ fn written_files_read_back_as_the_same_records() {
     data.write(dir.path()).unwrap();
     let mut back: Vec<InstructionRecord> = Vec::new();
     for split in Split::ALL {
-        back.extend(read_jsonl::<InstructionRecord>(
-            &dir.path().join(format!("instructions/{}.jsonl", split.name())),
-        )
-        .unwrap());
+        back.extend(
+            read_jsonl::<InstructionRecord>(
+                &dir.path()
+                    .join(format!("instructions/{}.jsonl", split.name())),
+            )
+            .unwrap(),
+        );
     }
     assert_eq!(back.len(), data.records.len());
     for r in &data.records {
@@ -105,5 +114,9 @@ fn bad_configs_are_rejected_with_the_field_named() {
     let err = Dataset::generate(&c, &teacher, &|_| {}).unwrap_err();
     assert!(err.to_string().contains("test = 1.5"), "{err}");
     let bad: Result<DataConfig, _> = serde_json::from_str(r#"{"users": 3, "colour": 1}"#);
-    assert!(bad.unwrap_err().to_string().contains("unknown field `colour`"));
+    assert!(
+        bad.unwrap_err()
+            .to_string()
+            .contains("unknown field `colour`")
+    );
 }

@@ -23,8 +23,12 @@ fn fixtures() -> PathBuf {
 }
 
 fn base_model<Bk: Backend>() -> Qwen2ForCausalLM<Bk> {
-    load_pretrained::<Bk>(fixtures().join("tiny-untied"), DType::F32, &Default::default())
-        .unwrap()
+    load_pretrained::<Bk>(
+        fixtures().join("tiny-untied"),
+        DType::F32,
+        &Default::default(),
+    )
+    .unwrap()
 }
 
 fn to_vec<Bk: Backend, const D: usize>(t: Tensor<Bk, D>) -> Vec<f32> {
@@ -33,7 +37,10 @@ fn to_vec<Bk: Backend, const D: usize>(t: Tensor<Bk, D>) -> Vec<f32> {
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 fn logits<Bk: Backend>(model: &Qwen2ForCausalLM<Bk>, ids: &[u32]) -> Vec<f32> {
@@ -64,13 +71,21 @@ fn lora_linear_computes_base_plus_scaled_low_rank_update() {
     let base = LinearConfig::new(6, 5).init::<B>(&device);
     let x = Tensor::<B, 3>::random([2, 3, 6], Distribution::Normal(0.0, 1.0), &device);
     let plain = LoraLinear::new(base.clone());
-    assert_eq!(to_vec(plain.forward(x.clone())), to_vec(base.forward(x.clone())));
+    assert_eq!(
+        to_vec(plain.forward(x.clone())),
+        to_vec(base.forward(x.clone()))
+    );
 
     let a = Tensor::<B, 2>::random([6, 2], Distribution::Normal(0.0, 1.0), &device);
     let b = Tensor::<B, 2>::random([2, 5], Distribution::Normal(0.0, 1.0), &device);
     let layer = plain.with_adapter(LoraAdapter::from_factors(a.clone(), b.clone(), 3.0, 0.0));
     assert_eq!(layer.adapter.as_ref().unwrap().scaling, 1.5);
-    let low_rank = x.clone().reshape([6, 6]).matmul(a).matmul(b).reshape([2, 3, 5]);
+    let low_rank = x
+        .clone()
+        .reshape([6, 6])
+        .matmul(a)
+        .matmul(b)
+        .reshape([2, 3, 5]);
     let expected = base.forward(x.clone()) + low_rank * 1.5;
     let diff = max_abs_diff(&to_vec(layer.forward(x.clone())), &to_vec(expected));
     assert!(diff < 1e-5, "max diff {diff}");
@@ -86,7 +101,15 @@ fn fresh_adapter_leaves_the_output_unchanged_and_is_seeded() {
     assert_eq!(logits(&model, &IDS), logits(&reference, &IDS));
 
     let a_of = |model: &mut Qwen2ForCausalLM<B>| {
-        to_vec(model.projections_mut()[3].layer.adapter.as_ref().unwrap().a.val())
+        to_vec(
+            model.projections_mut()[3]
+                .layer
+                .adapter
+                .as_ref()
+                .unwrap()
+                .a
+                .val(),
+        )
     };
     let mut again = base_model::<B>();
     apply_lora(&mut again, &config, 7).unwrap();
@@ -120,23 +143,48 @@ fn frozen_base_receives_no_gradient() {
     let mut model = base_model::<AB>();
     apply_lora(&mut model, &LoraConfig::all_projections(4, 8.0, 0.1), 3).unwrap();
     randomise_b(&mut model, 11);
-    let loss = model.forward(model.ids_tensor(&IDS, 1)).unwrap().powi_scalar(2).mean();
+    let loss = model
+        .forward(model.ids_tensor(&IDS, 1))
+        .unwrap()
+        .powi_scalar(2)
+        .mean();
     let grads = loss.backward();
 
     assert!(model.model.embed_tokens.weight.val().grad(&grads).is_none());
     assert!(model.model.norm.weight.val().grad(&grads).is_none());
-    assert!(model.lm_head.as_ref().unwrap().weight.val().grad(&grads).is_none());
+    assert!(
+        model
+            .lm_head
+            .as_ref()
+            .unwrap()
+            .weight
+            .val()
+            .grad(&grads)
+            .is_none()
+    );
     for p in model.projections_mut() {
         let layer = &p.layer;
-        assert!(layer.base.weight.val().grad(&grads).is_none(), "{} weight", p.path);
+        assert!(
+            layer.base.weight.val().grad(&grads).is_none(),
+            "{} weight",
+            p.path
+        );
         if let Some(bias) = &layer.base.bias {
             assert!(bias.val().grad(&grads).is_none(), "{} bias", p.path);
         }
         let adapter = layer.adapter.as_ref().unwrap();
         let ga = adapter.a.val().grad(&grads).expect("A has a gradient");
         let gb = adapter.b.val().grad(&grads).expect("B has a gradient");
-        assert!(to_vec(gb).iter().any(|v| *v != 0.0), "{} B grad is zero", p.path);
-        assert!(to_vec(ga).iter().any(|v| *v != 0.0), "{} A grad is zero", p.path);
+        assert!(
+            to_vec(gb).iter().any(|v| *v != 0.0),
+            "{} B grad is zero",
+            p.path
+        );
+        assert!(
+            to_vec(ga).iter().any(|v| *v != 0.0),
+            "{} A grad is zero",
+            p.path
+        );
     }
 }
 
@@ -147,7 +195,10 @@ fn merged_and_unmerged_outputs_agree() {
     apply_lora(&mut model, &LoraConfig::all_projections(4, 8.0, 0.0), 5).unwrap();
     randomise_b(&mut model, 21);
     let adapted = logits(&model, &IDS);
-    assert!(max_abs_diff(&adapted, &base_logits) > 0.1, "the adapter must matter");
+    assert!(
+        max_abs_diff(&adapted, &base_logits) > 0.1,
+        "the adapter must matter"
+    );
 
     merge(&mut model);
     assert!(max_abs_diff(&logits(&model, &IDS), &adapted) < 1e-5);
@@ -157,7 +208,11 @@ fn merged_and_unmerged_outputs_agree() {
     merge(&mut model);
     unmerge(&mut model);
     let restored = model.projections_mut()[0].layer.base.weight.val();
-    let original = base_model::<B>().projections_mut()[0].layer.base.weight.val();
+    let original = base_model::<B>().projections_mut()[0]
+        .layer
+        .base
+        .weight
+        .val();
     assert!(max_abs_diff(&to_vec(restored), &to_vec(original)) < 1e-6);
 
     merge_and_unload(&mut model);
@@ -203,7 +258,8 @@ fn save_then_load_round_trips_the_adapter() {
     randomise_b(&mut model, 31);
     let expected = logits(&model, &IDS);
     let dir = tempfile::tempdir().unwrap();
-    let written = save_peft_adapter(&mut model, dir.path(), Some("tests/fixtures/tiny-untied")).unwrap();
+    let written =
+        save_peft_adapter(&mut model, dir.path(), Some("tests/fixtures/tiny-untied")).unwrap();
     assert_eq!(written.r, 3);
 
     let json: serde_json::Value = serde_json::from_str(
@@ -219,9 +275,13 @@ fn save_then_load_round_trips_the_adapter() {
     let bytes = std::fs::read(dir.path().join("adapter_model.safetensors")).unwrap();
     let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
     assert_eq!(st.len(), 28);
-    let a = st.tensor("base_model.model.model.layers.1.mlp.down_proj.lora_A.weight").unwrap();
+    let a = st
+        .tensor("base_model.model.model.layers.1.mlp.down_proj.lora_A.weight")
+        .unwrap();
     assert_eq!(a.shape(), [3, 128]);
-    let b = st.tensor("base_model.model.model.layers.0.self_attn.k_proj.lora_B.weight").unwrap();
+    let b = st
+        .tensor("base_model.model.model.layers.0.self_attn.k_proj.lora_B.weight")
+        .unwrap();
     assert_eq!(b.shape(), [32, 3]);
 
     let mut fresh = base_model::<B>();
@@ -241,7 +301,12 @@ fn export_adapter_and_logits_for_the_python_check() {
     let out = std::env::var_os("SLEEPCOT_PEFT_OUT")
         .map(PathBuf::from)
         .unwrap_or_else(|| tmp.path().to_path_buf());
-    save_peft_adapter(&mut model, out.join("adapter"), Some("tests/fixtures/tiny-untied")).unwrap();
+    save_peft_adapter(
+        &mut model,
+        out.join("adapter"),
+        Some("tests/fixtures/tiny-untied"),
+    )
+    .unwrap();
     let logits = logits(&model, &IDS);
     let record = serde_json::json!({ "ids": IDS, "shape": [1, IDS.len(), 512], "logits": logits });
     std::fs::write(out.join("ids_and_logits.json"), record.to_string()).unwrap();
@@ -277,7 +342,11 @@ fn adapter_for_another_base_is_refused_with_tensor_and_shapes() {
             dir.join("adapter_model.safetensors").display()
         )
     );
-    assert_eq!(adapter_count(&mut other), 0, "the model is untouched on error");
+    assert_eq!(
+        adapter_count(&mut other),
+        0,
+        "the model is untouched on error"
+    );
 }
 
 #[test]
@@ -298,17 +367,27 @@ fn missing_and_malformed_adapter_files_give_one_sentence_errors() {
     let err = load_peft_adapter(&mut model, dir.path()).unwrap_err();
     assert!(matches!(err, LoraError::MalformedConfig { .. }));
     assert!(
-        err.to_string()
-            .starts_with(&format!("adapter config {} is malformed (", config_path.display())),
+        err.to_string().starts_with(&format!(
+            "adapter config {} is malformed (",
+            config_path.display()
+        )),
         "{err}"
     );
 
     copy_fixture_adapter(dir.path());
     std::fs::remove_file(dir.path().join("adapter_model.safetensors")).unwrap();
     let err = load_peft_adapter(&mut model, dir.path()).unwrap_err();
-    assert!(err.to_string().ends_with("expected PEFT's adapter_model.safetensors"), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("expected PEFT's adapter_model.safetensors"),
+        "{err}"
+    );
 
-    std::fs::write(dir.path().join("adapter_model.safetensors"), b"not safetensors").unwrap();
+    std::fs::write(
+        dir.path().join("adapter_model.safetensors"),
+        b"not safetensors",
+    )
+    .unwrap();
     let err = load_peft_adapter(&mut model, dir.path()).unwrap_err();
     assert!(matches!(err, LoraError::MalformedWeights { .. }), "{err}");
     assert_eq!(adapter_count(&mut model), 0);
@@ -322,7 +401,11 @@ fn unsupported_configs_and_unknown_tensors_are_refused() {
     let original = std::fs::read_to_string(&config_path).unwrap();
     let mut model = base_model::<B>();
 
-    std::fs::write(&config_path, original.replace("\"use_dora\": false", "\"use_dora\": true")).unwrap();
+    std::fs::write(
+        &config_path,
+        original.replace("\"use_dora\": false", "\"use_dora\": true"),
+    )
+    .unwrap();
     let err = load_peft_adapter(&mut model, dir.path()).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -337,7 +420,9 @@ fn unsupported_configs_and_unknown_tensors_are_refused() {
     assert!(err.to_string().contains("`r` is 0"), "{err}");
 
     // Drop "v_proj" from target_modules: its tensors become unknown.
-    let without_v = original.replace("    \"v_proj\"\n", "").replace("\"up_proj\",", "\"up_proj\"");
+    let without_v = original
+        .replace("    \"v_proj\"\n", "")
+        .replace("\"up_proj\",", "\"up_proj\"");
     assert_ne!(without_v, original);
     std::fs::write(&config_path, without_v).unwrap();
     let err = load_peft_adapter(&mut model, dir.path()).unwrap_err();
@@ -355,23 +440,43 @@ fn unsupported_configs_and_unknown_tensors_are_refused() {
 fn lora_config_uses_peft_names_and_validates() {
     let config = LoraConfig::all_projections(8, 16.0, 0.05);
     let json = serde_json::to_string(&config).unwrap();
-    assert!(json.contains("\"q_proj\"") && json.contains("\"down_proj\""), "{json}");
+    assert!(
+        json.contains("\"q_proj\"") && json.contains("\"down_proj\""),
+        "{json}"
+    );
     assert_eq!(serde_json::from_str::<LoraConfig>(&json).unwrap(), config);
     assert_eq!(config.scaling(), 2.0);
 
-    let bad = LoraConfig { r: 0, ..config.clone() };
+    let bad = LoraConfig {
+        r: 0,
+        ..config.clone()
+    };
     assert_eq!(
         bad.validate().unwrap_err().to_string(),
         "LoRA config field `r` is 0 but it must be a rank of at least 1"
     );
-    let bad = LoraConfig { dropout: 1.5, ..config.clone() };
+    let bad = LoraConfig {
+        dropout: 1.5,
+        ..config.clone()
+    };
     assert_eq!(
         bad.validate().unwrap_err().to_string(),
         "LoRA config field `dropout` is 1.5 but it must be a probability in [0, 1)"
     );
-    let bad = LoraConfig { target_modules: vec![], ..config };
-    assert!(bad.validate().unwrap_err().to_string().contains("target_modules"));
-    assert!(serde_json::from_str::<LoraConfig>(r#"{"r":4,"alpha":8,"target_modules":["lm_head"]}"#).is_err());
+    let bad = LoraConfig {
+        target_modules: vec![],
+        ..config
+    };
+    assert!(
+        bad.validate()
+            .unwrap_err()
+            .to_string()
+            .contains("target_modules")
+    );
+    assert!(
+        serde_json::from_str::<LoraConfig>(r#"{"r":4,"alpha":8,"target_modules":["lm_head"]}"#)
+            .is_err()
+    );
 }
 
 #[test]

@@ -53,7 +53,10 @@ fn qwen_template_inserts_default_system_prompt_only_when_absent() {
     );
     let with_system = qwen.render(&conversation(), false);
     assert!(!with_system.contains("Alibaba"));
-    assert_eq!(with_system, ChatTemplate::plain().render(&conversation(), false));
+    assert_eq!(
+        with_system,
+        ChatTemplate::plain().render(&conversation(), false)
+    );
 }
 
 #[test]
@@ -63,7 +66,10 @@ fn special_token_ids_come_from_the_vocabulary() {
     assert_eq!(tok.token_to_id("<|endoftext|>"), Some(special.end_of_text));
     assert_eq!(tok.token_to_id("<|im_start|>"), Some(special.im_start));
     assert_eq!(tok.token_to_id("<|im_end|>"), Some(special.im_end));
-    assert_eq!((special.end_of_text, special.im_start, special.im_end), (0, 1, 2));
+    assert_eq!(
+        (special.end_of_text, special.im_start, special.im_end),
+        (0, 1, 2)
+    );
     assert_eq!(special.pad, special.end_of_text);
     assert_eq!(special.stop_ids(), [2, 0]);
 }
@@ -79,7 +85,10 @@ fn encode_chat_matches_tokenising_the_rendered_template() {
         };
         let encoded = tok.encode_chat(&messages, gen_prompt).unwrap();
         let rendered = tok.render_chat(&messages, gen_prompt);
-        assert_eq!(encoded.ids, tok.encode_with_special_tokens(&rendered).unwrap());
+        assert_eq!(
+            encoded.ids,
+            tok.encode_with_special_tokens(&rendered).unwrap()
+        );
         assert_eq!(tok.decode(&encoded.ids, false).unwrap(), rendered);
         assert_eq!(encoded.ids.len(), encoded.assistant_mask.len());
     }
@@ -125,7 +134,10 @@ fn assistant_mask_covers_assistant_content_and_its_end_token() {
         }
     }
     assert!(current.is_empty());
-    let texts: Vec<String> = spans.iter().map(|s| tok.decode(s, false).unwrap()).collect();
+    let texts: Vec<String> = spans
+        .iter()
+        .map(|s| tok.decode(s, false).unwrap())
+        .collect();
     assert_eq!(
         texts,
         [
@@ -168,7 +180,11 @@ fn train_bpe_rejects_impossible_requests() {
     );
     let empty: [&str; 0] = [];
     let err = train_bpe(&empty, 300).unwrap_err();
-    assert!(err.to_string().contains("the list of training texts is empty"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("the list of training texts is empty"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -189,7 +205,10 @@ fn missing_and_malformed_files_give_one_sentence_errors() {
     let err = ChatTokenizer::from_file(&missing).unwrap_err();
     assert!(matches!(err, TokenizerError::Malformed { .. }));
     let message = err.to_string();
-    assert!(message.starts_with(&format!("tokenizer file {} is not a valid", missing.display())));
+    assert!(message.starts_with(&format!(
+        "tokenizer file {} is not a valid",
+        missing.display()
+    )));
     assert!(!message.contains('\n'));
 }
 

@@ -54,7 +54,8 @@ pub fn encode_records(
     for record in records {
         let mut examples = Vec::with_capacity(parts.len());
         for (part, (format, _)) in parts.iter().enumerate() {
-            let encoding = tokenizer.encode_chat(&chat_messages(&format.conversation(record)), false)?;
+            let encoding =
+                tokenizer.encode_chat(&chat_messages(&format.conversation(record)), false)?;
             let (mut ids, mut supervised) = (encoding.ids, encoding.assistant_mask);
             if ids.len() > max_len {
                 if !truncate {
@@ -148,7 +149,12 @@ pub fn collate(examples: &[&Example], part_weights: &[f64], pad: u32) -> Batch {
 /// `batch_size * 8`, sorted by length inside each window (so a batch pads little), cut into
 /// batches, and the batches shuffled again. The order is a pure function of its arguments, which
 /// is what lets a resumed run see the same batches.
-pub fn epoch_batches(lengths: &[usize], batch_size: usize, seed: u64, epoch: usize) -> Vec<Vec<usize>> {
+pub fn epoch_batches(
+    lengths: &[usize],
+    batch_size: usize,
+    seed: u64,
+    epoch: usize,
+) -> Vec<Vec<usize>> {
     let mut rng = ChaCha8Rng::seed_from_u64(mix_seed(seed, 0xDA7A_0000 + epoch as u64));
     let mut order: Vec<usize> = (0..lengths.len()).collect();
     order.shuffle(&mut rng);

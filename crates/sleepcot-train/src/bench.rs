@@ -86,7 +86,9 @@ fn measure<B: AutodiffBackend>(
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let examples: Vec<Example> = (0..batch)
         .map(|_| Example {
-            ids: (0..=seq).map(|_| rng.random_range(0..config.vocab_size as u32)).collect(),
+            ids: (0..=seq)
+                .map(|_| rng.random_range(0..config.vocab_size as u32))
+                .collect(),
             supervised: vec![true; seq + 1],
             part: 0,
         })

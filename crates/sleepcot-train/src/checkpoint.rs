@@ -115,7 +115,12 @@ pub fn list(stage_dir: &Path) -> Result<Vec<PathBuf>> {
         .map_err(io_err("list", &root))?
         .filter_map(|entry| {
             let path = entry.ok()?.path();
-            let step = path.file_name()?.to_str()?.strip_prefix("step-")?.parse().ok()?;
+            let step = path
+                .file_name()?
+                .to_str()?
+                .strip_prefix("step-")?
+                .parse()
+                .ok()?;
             path.join(STATE_FILE).is_file().then_some((step, path))
         })
         .collect();

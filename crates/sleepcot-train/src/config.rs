@@ -258,7 +258,11 @@ impl TrainConfig {
             return Err(bad("optim.eps", o.eps, "a positive number"));
         }
         if !(0.0..=1.0).contains(&o.min_lr_ratio) {
-            return Err(bad("optim.min_lr_ratio", o.min_lr_ratio, "a number in [0, 1]"));
+            return Err(bad(
+                "optim.min_lr_ratio",
+                o.min_lr_ratio,
+                "a number in [0, 1]",
+            ));
         }
         if let Some(c) = o.clip_norm
             && !(c.is_finite() && c > 0.0)
@@ -310,7 +314,8 @@ impl TrainConfig {
                         return Err(bad(field, 0, "at least 1"));
                     }
                 }
-                if model.hidden_size % model.heads != 0 || (model.hidden_size / model.heads) % 2 != 0
+                if model.hidden_size % model.heads != 0
+                    || (model.hidden_size / model.heads) % 2 != 0
                 {
                     return Err(bad(
                         "student.model.heads",

@@ -197,7 +197,11 @@ impl BackendTask for StageTask<'_> {
 }
 
 /// Reads `data/<split>.jsonl`, keeps the configured tasks and applies the cap.
-fn load_records(config: &TrainConfig, split: &str, cap: Option<usize>) -> Result<Vec<InstructionRecord>> {
+fn load_records(
+    config: &TrainConfig,
+    split: &str,
+    cap: Option<usize>,
+) -> Result<Vec<InstructionRecord>> {
     let path = config.data.join(format!("{split}.jsonl"));
     let mut records: Vec<InstructionRecord> = read_jsonl(&path)?;
     records.retain(|r| config.tasks.contains(&r.task));

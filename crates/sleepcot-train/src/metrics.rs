@@ -32,7 +32,8 @@ pub struct MetricRow {
 pub fn write_metrics(dir: &Path, rows: &[MetricRow]) -> Result<()> {
     let mut csv = csv::Writer::from_writer(Vec::new());
     for row in rows {
-        csv.serialize(row).expect("a metric row always serialises to CSV");
+        csv.serialize(row)
+            .expect("a metric row always serialises to CSV");
     }
     let bytes = csv.into_inner().expect("writing to memory cannot fail");
     write_bytes_atomic(&dir.join("metrics.csv"), &bytes)?;
@@ -42,10 +43,11 @@ pub fn write_metrics(dir: &Path, rows: &[MetricRow]) -> Result<()> {
 
 /// Reads `metrics.csv` back (for reports and for comparing runs).
 pub fn read_metrics(path: &Path) -> Result<Vec<MetricRow>> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| crate::error::TrainError::Metrics {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    let mut reader =
+        csv::Reader::from_path(path).map_err(|e| crate::error::TrainError::Metrics {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
     reader
         .deserialize()
         .map(|row| {

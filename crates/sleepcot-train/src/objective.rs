@@ -167,6 +167,9 @@ mod tests {
             .validate()
             .unwrap_err()
             .to_string();
-        assert!(err.contains("objective.answer_weight") && err.contains("1.5"), "{err}");
+        assert!(
+            err.contains("objective.answer_weight") && err.contains("1.5"),
+            "{err}"
+        );
     }
 }

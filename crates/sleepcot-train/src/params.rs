@@ -5,6 +5,7 @@ use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::Tensor;
 use burn::tensor::backend::{AutodiffBackend, Backend};
+use burn::tensor::cast::ToElement;
 
 /// Gives every parameter of `module` an id derived from its position in the module tree.
 ///
@@ -52,7 +53,7 @@ pub fn clip_global_norm<B: AutodiffBackend, M: Module<B>>(
     impl<B: AutodiffBackend> ModuleVisitor<B> for SquaredNorm<'_> {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
             if let Some(g) = self.0.get::<B::InnerBackend, D>(param.id) {
-                self.1 += f64::from(g.square().sum().into_scalar().to_f32());
+                self.1 += g.square().sum().into_scalar().to_f64();
             }
         }
     }

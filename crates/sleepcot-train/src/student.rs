@@ -21,11 +21,14 @@ pub fn pretrained_dir(spec: &str) -> Result<PathBuf> {
 
 /// The tokenizer of a student: a pretrained model's own, a given `tokenizer.json`, or a
 /// byte-level BPE trained on the training records (system, user, rationale and answer texts).
-pub fn build_tokenizer(student: &StudentConfig, train: &[InstructionRecord]) -> Result<ChatTokenizer> {
+pub fn build_tokenizer(
+    student: &StudentConfig,
+    train: &[InstructionRecord],
+) -> Result<ChatTokenizer> {
     match student {
-        StudentConfig::Pretrained { model, .. } => {
-            Ok(ChatTokenizer::from_file(pretrained_dir(model)?.join("tokenizer.json"))?)
-        }
+        StudentConfig::Pretrained { model, .. } => Ok(ChatTokenizer::from_file(
+            pretrained_dir(model)?.join("tokenizer.json"),
+        )?),
         StudentConfig::Scratch {
             tokenizer: Some(path),
             ..
@@ -33,7 +36,14 @@ pub fn build_tokenizer(student: &StudentConfig, train: &[InstructionRecord]) -> 
         StudentConfig::Scratch { vocab_size, .. } => {
             let texts: Vec<&str> = train
                 .iter()
-                .flat_map(|r| [r.system.as_str(), r.user.as_str(), r.rationale.as_str(), r.answer.as_str()])
+                .flat_map(|r| {
+                    [
+                        r.system.as_str(),
+                        r.user.as_str(),
+                        r.rationale.as_str(),
+                        r.answer.as_str(),
+                    ]
+                })
                 .collect();
             Ok(train_bpe(&texts, *vocab_size)?)
         }

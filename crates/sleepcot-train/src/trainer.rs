@@ -7,6 +7,7 @@ use std::time::Instant;
 use burn::module::AutodiffModule;
 use burn::optim::{AdamWConfig, GradientsAccumulator, GradientsParams, Optimizer};
 use burn::tensor::backend::{AutodiffBackend, Backend};
+use burn::tensor::cast::ToElement;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sleepcot_model::Qwen2ForCausalLM;
 use sleepcot_model::model::mix_seed;
@@ -155,8 +156,8 @@ fn run_autodiff<B: AutodiffBackend>(
         state.wall_s += elapsed;
 
         let last = state.step == total;
-        let evaluate = last
-            || (config.run.eval_every > 0 && state.step.is_multiple_of(config.run.eval_every));
+        let evaluate =
+            last || (config.run.eval_every > 0 && state.step.is_multiple_of(config.run.eval_every));
         let val_loss = if evaluate && !inputs.val.is_empty() {
             let v = validation_loss(&model.valid(), inputs, config.run.batch_size, pad, device)?;
             if state.best_val.is_none_or(|b| v < b) {
@@ -239,7 +240,7 @@ pub fn backward_batch<B: AutodiffBackend>(
     let (ids, targets, weights) = batch_tensors::<B>(batch, device);
     let loss = weighted_cross_entropy(model.forward(ids)?, targets, weights)
         .div_scalar(accumulation as f64);
-    let value = f64::from(loss.clone().into_scalar().to_f32());
+    let value = loss.clone().into_scalar().to_f64();
     Ok((value, GradientsParams::from_grads(loss.backward(), model)))
 }
 
@@ -267,7 +268,10 @@ fn diverged(step: usize, loss: f64, checkpoint: &Option<PathBuf>) -> TrainError 
 
 /// Collates the sequences of the records in `indices`.
 fn make_batch(inputs: &StageInputs<'_>, indices: &[usize], pad: u32) -> Batch {
-    let examples: Vec<_> = indices.iter().flat_map(|&i| inputs.train[i].iter()).collect();
+    let examples: Vec<_> = indices
+        .iter()
+        .flat_map(|&i| inputs.train[i].iter())
+        .collect();
     collate(&examples, inputs.part_weights, pad)
 }
 
@@ -287,7 +291,7 @@ pub fn validation_loss<B: Backend>(
         let batch = collate(&examples, inputs.part_weights, pad);
         let (ids, targets, weights) = batch_tensors::<B>(&batch, device);
         let loss = weighted_cross_entropy(model.forward(ids)?, targets, weights);
-        sum += f64::from(loss.into_scalar().to_f32());
+        sum += loss.into_scalar().to_f64();
         batches += 1;
     }
     Ok(sum / batches.max(1) as f64)

@@ -51,7 +51,9 @@ fn impossible_values_are_named() {
 
 #[test]
 fn a_missing_config_file_is_named() {
-    let err = TrainConfig::from_file("/no/such/train.toml").unwrap_err().to_string();
+    let err = TrainConfig::from_file("/no/such/train.toml")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("/no/such/train.toml"), "{err}");
 }
 
@@ -66,7 +68,10 @@ fn a_record_over_max_len_is_refused_unless_truncating() {
     let err = train(&config).unwrap_err();
     assert!(matches!(err, TrainError::TooLong { .. }), "{err}");
     let message = err.to_string();
-    assert!(message.contains(&records[0].id) || records.iter().any(|r| message.contains(&r.id)), "{message}");
+    assert!(
+        message.contains(&records[0].id) || records.iter().any(|r| message.contains(&r.id)),
+        "{message}"
+    );
     assert!(message.contains("max_len 64"), "{message}");
 
     config.run.truncate = true;
@@ -79,5 +84,8 @@ fn missing_data_is_named() {
     let tmp = tempfile::tempdir().unwrap();
     let config = common::tiny_config(tmp.path().join("nowhere"), tmp.path().join("run"));
     let err = train(&config).unwrap_err().to_string();
-    assert!(err.contains("nowhere") && err.contains("train.jsonl"), "{err}");
+    assert!(
+        err.contains("nowhere") && err.contains("train.jsonl"),
+        "{err}"
+    );
 }

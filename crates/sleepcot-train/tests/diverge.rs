@@ -38,6 +38,11 @@ fn nan_loss_stops_the_run_and_keeps_the_last_checkpoint() {
         assert!(state.history.iter().all(|r| r.train_loss.is_finite()));
         assert!(message.contains(&last.display().to_string()), "{message}");
         // The last good checkpoint still loads.
-        sleepcot_model::load_pretrained::<burn::backend::Flex>(last, burn::tensor::DType::F32, &Default::default()).unwrap();
+        sleepcot_model::load_pretrained::<burn::backend::Flex>(
+            last,
+            burn::tensor::DType::F32,
+            &Default::default(),
+        )
+        .unwrap();
     }
 }

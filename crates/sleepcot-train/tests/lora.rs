@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 
 use burn::backend::Flex;
-use burn::tensor::{DType, TensorData};
+use burn::tensor::DType;
 use sleepcot_data::instructions::InstructionRecord;
 use sleepcot_model::lora::{LoraConfig, adapter_count, load_peft_adapter};
 use sleepcot_model::tokenizer::train_bpe;
@@ -15,7 +15,10 @@ use sleepcot_train::batch::encode_records;
 use sleepcot_train::trainer::{StageInputs, run_stage};
 use sleepcot_train::{Objective, Stage, StudentConfig, train};
 
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../sleepcot-model/tests/fixtures/tiny-untied");
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../sleepcot-model/tests/fixtures/tiny-untied"
+);
 
 /// Short records: the fixture only has 128 positions.
 fn short_records() -> Vec<InstructionRecord> {
@@ -25,7 +28,11 @@ fn short_records() -> Vec<InstructionRecord> {
             id: format!("short-{i}"),
             system: "You are a sleep coach.".into(),
             user: format!("Night {i}: slept {} hours. Enough?", 5 + i),
-            rationale: format!("Adults need 7 to 9 hours; {} is {}.", 5 + i, if 5 + i >= 7 { "enough" } else { "short" }),
+            rationale: format!(
+                "Adults need 7 to 9 hours; {} is {}.",
+                5 + i,
+                if 5 + i >= 7 { "enough" } else { "short" }
+            ),
             answer: format!("Answer: {}", if 5 + i >= 7 { "yes" } else { "no" }),
             ..base.clone()
         })
@@ -38,14 +45,24 @@ fn base_model(dir: &Path, records: &[InstructionRecord]) {
     for file in ["config.json", "model.safetensors"] {
         std::fs::copy(Path::new(FIXTURE).join(file), dir.join(file)).unwrap();
     }
-    let texts: Vec<String> = records.iter().map(|r| format!("{} {} {} {}", r.system, r.user, r.rationale, r.answer)).collect();
-    train_bpe(&texts, 512).unwrap().save(dir.join("tokenizer.json")).unwrap();
+    let texts: Vec<String> = records
+        .iter()
+        .map(|r| format!("{} {} {} {}", r.system, r.user, r.rationale, r.answer))
+        .collect();
+    train_bpe(&texts, 512)
+        .unwrap()
+        .save(dir.join("tokenizer.json"))
+        .unwrap();
 }
 
 fn tensors(path: &Path) -> Vec<(String, Vec<u8>)> {
     let bytes = std::fs::read(path).unwrap();
     let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
-    let mut out: Vec<_> = file.tensors().into_iter().map(|(n, t)| (n, t.data().to_vec())).collect();
+    let mut out: Vec<_> = file
+        .tensors()
+        .into_iter()
+        .map(|(n, t)| (n, t.data().to_vec()))
+        .collect();
     out.sort();
     out
 }
@@ -67,7 +84,8 @@ fn lora_training_leaves_the_base_bit_identical() {
     config.run.batch_size = 3;
     config.optim.lr = 1e-2;
 
-    let tokenizer = sleepcot_model::tokenizer::ChatTokenizer::from_file(base.join("tokenizer.json")).unwrap();
+    let tokenizer =
+        sleepcot_model::tokenizer::ChatTokenizer::from_file(base.join("tokenizer.json")).unwrap();
     let parts = Objective::Cot.parts(Stage::Main);
     let train_ex = encode_records(&records, &parts, &tokenizer, 128, false).unwrap();
     let stage_dir = tmp.path().join("stage");
@@ -81,7 +99,10 @@ fn lora_training_leaves_the_base_bit_identical() {
     };
     let result = run_stage::<Flex>(&config, &inputs, &Default::default()).unwrap();
     let (trainable, total) = result.params;
-    assert!(trainable > 0 && trainable * 10 < total, "{trainable} of {total} trainable");
+    assert!(
+        trainable > 0 && trainable * 10 < total,
+        "{trainable} of {total} trainable"
+    );
     let mut model = result.model;
     assert_eq!(adapter_count(&mut model), 14);
 
@@ -121,16 +142,32 @@ fn lora_run_exports_an_adapter_and_a_merged_model_that_agree() {
     config.optim.lr = 1e-2;
     let outcome = train(&config).unwrap();
     let exported = &outcome.stages[0].exported;
-    let adapter = exported.adapter.as_ref().expect("a LoRA run exports its adapter");
+    let adapter = exported
+        .adapter
+        .as_ref()
+        .expect("a LoRA run exports its adapter");
 
     let device = Default::default();
     let merged = load_pretrained::<Flex>(&exported.model, DType::F32, &device).unwrap();
     let mut with_adapter = load_pretrained::<Flex>(&base, DType::F32, &device).unwrap();
     load_peft_adapter(&mut with_adapter, adapter).unwrap();
     let ids = merged.ids_tensor(&[1, 5, 9, 33, 70, 2, 11], 1);
-    let a: Vec<f32> = merged.forward(ids.clone()).unwrap().into_data().to_vec().unwrap();
-    let b: Vec<f32> = with_adapter.forward(ids).unwrap().into_data().to_vec().unwrap();
-    let max = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    let a: Vec<f32> = merged
+        .forward(ids.clone())
+        .unwrap()
+        .into_data()
+        .to_vec()
+        .unwrap();
+    let b: Vec<f32> = with_adapter
+        .forward(ids)
+        .unwrap()
+        .into_data()
+        .to_vec()
+        .unwrap();
+    let max = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
     assert!(max < 1e-5, "merged and adapter logits differ by {max}");
-    let _ = TensorData::new(vec![0f32], [1]);
 }

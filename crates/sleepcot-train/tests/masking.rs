@@ -3,6 +3,7 @@
 mod common;
 
 use burn::backend::{Autodiff, Flex};
+use burn::module::AutodiffModule;
 use burn::tensor::{DType, Tensor, TensorData};
 use sleepcot_data::instructions::StudentFormat;
 use sleepcot_model::Qwen2ForCausalLM;
@@ -16,7 +17,10 @@ type B = Autodiff<Flex>;
 #[test]
 fn masked_positions_carry_no_loss_and_no_gradient() {
     let records: Vec<_> = common::records(3, 12).into_iter().take(3).collect();
-    let texts: Vec<String> = records.iter().map(|r| format!("{} {} {}", r.system, r.user, r.assistant)).collect();
+    let texts: Vec<String> = records
+        .iter()
+        .map(|r| format!("{} {} {}", r.system, r.user, r.assistant))
+        .collect();
     let tokenizer = train_bpe(&texts, 400).unwrap();
     let parts = [(StudentFormat::RationaleThenAnswer, 1.0)];
     let encoded = encode_records(&records, &parts, &tokenizer, 4096, false).unwrap();
@@ -24,7 +28,13 @@ fn masked_positions_carry_no_loss_and_no_gradient() {
     // The supervised tokens of a sequence decode to exactly the reply and its closing <|im_end|>.
     for (record, examples) in records.iter().zip(&encoded) {
         let e = &examples[0];
-        let supervised: Vec<u32> = e.ids.iter().zip(&e.supervised).filter(|p| *p.1).map(|p| *p.0).collect();
+        let supervised: Vec<u32> = e
+            .ids
+            .iter()
+            .zip(&e.supervised)
+            .filter(|p| *p.1)
+            .map(|p| *p.0)
+            .collect();
         let text = tokenizer.decode(&supervised, false).unwrap();
         assert_eq!(text, format!("{}<|im_end|>", record.assistant.trim_end()));
     }
@@ -32,9 +42,18 @@ fn masked_positions_carry_no_loss_and_no_gradient() {
     let examples: Vec<_> = encoded.iter().map(|e| &e[0]).collect();
     let pad = tokenizer.special_tokens().pad;
     let batch = collate(&examples, &[1.0], pad);
-    assert!(batch.weights.iter().any(|&w| w == 0.0), "prompt and padding are present");
+    assert!(
+        batch.weights.iter().any(|&w| w == 0.0),
+        "prompt and padding are present"
+    );
     let device = Default::default();
-    let config = scratch_config(&sleepcot_train::ScratchModel { max_positions: 4096, ..Default::default() }, tokenizer.vocab_size());
+    let config = scratch_config(
+        &sleepcot_train::ScratchModel {
+            max_positions: 4096,
+            ..Default::default()
+        },
+        tokenizer.vocab_size(),
+    );
     let model = Qwen2ForCausalLM::<B>::random(&config, 1, DType::F32, &device);
 
     let (ids, targets, weights) = batch_tensors::<B>(&batch, &device);
@@ -77,9 +96,16 @@ fn masked_positions_carry_no_loss_and_no_gradient() {
         let (ids, targets, weights) = batch_tensors::<Flex>(batch, &device);
         let logits = model.valid().forward(ids).unwrap();
         let keep: Vec<f32> = (0..batch.rows * batch.seq)
-            .map(|i| if i / batch.seq == row { batch.weights[i].signum() } else { 0.0 })
+            .map(|i| {
+                if i / batch.seq == row {
+                    batch.weights[i].signum()
+                } else {
+                    0.0
+                }
+            })
             .collect();
-        let keep = Tensor::<Flex, 2>::from_data(TensorData::new(keep, [batch.rows, batch.seq]), &device);
+        let keep =
+            Tensor::<Flex, 2>::from_data(TensorData::new(keep, [batch.rows, batch.seq]), &device);
         let _ = weights;
         weighted_cross_entropy(logits, targets, keep).into_scalar()
     };

@@ -9,10 +9,19 @@ use sleepcot_train::{Objective, train};
 #[test]
 fn tiny_student_overfits_eight_records() {
     let all = common::records(4, 40);
-    let train_records: Vec<_> = all.iter().filter(|r| r.task == Task::Knowledge).take(8).cloned().collect();
+    let train_records: Vec<_> = all
+        .iter()
+        .filter(|r| r.task == Task::Knowledge)
+        .take(8)
+        .cloned()
+        .collect();
     assert_eq!(train_records.len(), 8);
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::write_split(&tmp.path().join("data"), &train_records, &train_records[..2]);
+    let data = common::write_split(
+        &tmp.path().join("data"),
+        &train_records,
+        &train_records[..2],
+    );
     let mut config = common::tiny_config(data, tmp.path().join("run"));
     config.objective = Objective::Cot;
     config.run.batch_size = 8;
@@ -22,10 +31,18 @@ fn tiny_student_overfits_eight_records() {
     let outcome = train(&config).unwrap();
     let stage = &outcome.stages[0];
     assert_eq!(stage.steps, 120);
-    assert!(stage.final_train_loss < 0.05, "final training loss {}", stage.final_train_loss);
+    assert!(
+        stage.final_train_loss < 0.05,
+        "final training loss {}",
+        stage.final_train_loss
+    );
     assert!(stage.exported.model.join("model.safetensors").is_file());
     assert!(stage.dir.join("metrics.csv").is_file() && stage.dir.join("metrics.parquet").is_file());
     let rows = sleepcot_train::metrics::read_metrics(&stage.dir.join("metrics.csv")).unwrap();
     assert_eq!(rows.len(), 120);
-    assert!(rows[0].train_loss > 1.0, "the first loss {} should be far from memorised", rows[0].train_loss);
+    assert!(
+        rows[0].train_loss > 1.0,
+        "the first loss {} should be far from memorised",
+        rows[0].train_loss
+    );
 }

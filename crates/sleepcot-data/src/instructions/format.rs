@@ -101,7 +101,11 @@ impl StudentFormat {
     /// record.
     pub fn conversation(self, record: &InstructionRecord) -> [ChatTurn; 3] {
         let [system, user] = self.prompt(record, &record.rationale);
-        [system, user, ChatTurn::new("assistant", &self.reply(record))]
+        [
+            system,
+            user,
+            ChatTurn::new("assistant", &self.reply(record)),
+        ]
     }
 }
 

@@ -5,8 +5,6 @@ mod format;
 mod record;
 mod split;
 
-pub use format::{
-    ANSWER_PREFIX, RATIONALE_HEADER, RATIONALE_PREFIX, StudentFormat, Target,
-};
+pub use format::{ANSWER_PREFIX, RATIONALE_HEADER, RATIONALE_PREFIX, StudentFormat, Target};
 pub use record::{ChatTurn, InstructionRecord};
 pub use split::{KnowledgeSplit, Split, SplitError, SplitFractions, split_people, split_questions};

@@ -89,7 +89,10 @@ mod tests {
             InstructionRecord::assistant_text("Step 1.\n", "Answer: B"),
             "Step 1.\n\nAnswer: B"
         );
-        assert_eq!(InstructionRecord::assistant_text("  ", "Answer: B"), "Answer: B");
+        assert_eq!(
+            InstructionRecord::assistant_text("  ", "Answer: B"),
+            "Answer: B"
+        );
         assert_eq!(InstructionRecord::assistant_text("Why.", ""), "Why.");
     }
 }

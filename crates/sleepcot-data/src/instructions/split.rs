@@ -237,16 +237,18 @@ mod tests {
             .iter()
             .flat_map(|f| (0..6).map(move |k| (f.as_str(), k % 3)))
             .collect();
-        let splits = split_questions(1, &qs, SplitFractions::default(), KnowledgeSplit::Reworded)
-            .unwrap();
+        let splits =
+            split_questions(1, &qs, SplitFractions::default(), KnowledgeSplit::Reworded).unwrap();
         let test = splits.iter().filter(|s| **s == Split::Test).count();
         assert!((40..=56).contains(&test), "test size {test}");
         for (q, s) in qs.iter().zip(&splits) {
             if *s != Split::Train {
                 // the same fact is trained on, in another phrasing, and this phrasing is not
-                assert!(qs.iter().zip(&splits).any(|(o, os)| o.0 == q.0
-                    && o.1 != q.1
-                    && *os == Split::Train));
+                assert!(
+                    qs.iter()
+                        .zip(&splits)
+                        .any(|(o, os)| o.0 == q.0 && o.1 != q.1 && *os == Split::Train)
+                );
                 assert!(
                     !qs.iter()
                         .zip(&splits)

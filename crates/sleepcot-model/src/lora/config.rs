@@ -139,7 +139,11 @@ impl LoraConfig {
             return invalid("alpha", self.alpha.to_string(), "a finite number above 0");
         }
         if !(0.0..1.0).contains(&self.dropout) {
-            return invalid("dropout", self.dropout.to_string(), "a probability in [0, 1)");
+            return invalid(
+                "dropout",
+                self.dropout.to_string(),
+                "a probability in [0, 1)",
+            );
         }
         if self.target_modules.is_empty() {
             return invalid(

@@ -103,7 +103,9 @@ pub enum LoraError {
     #[error("the model carries no LoRA adapter to save; apply_lora or load_peft_adapter first")]
     NoAdapters,
     /// The adapters differ in rank, alpha or dropout, which one PEFT config cannot express.
-    #[error("LoRA adapters disagree on {what} ({first} vs {other}); one adapter_config.json needs the same value for every projection")]
+    #[error(
+        "LoRA adapters disagree on {what} ({first} vs {other}); one adapter_config.json needs the same value for every projection"
+    )]
     Inconsistent {
         /// Which hyper-parameter differs.
         what: &'static str,

@@ -165,7 +165,11 @@ impl PeftAdapterConfig {
         if self.modules_to_save.as_ref().is_some_and(|m| !m.is_empty()) {
             return unsupported("modules_to_save", "a non-empty list".into(), "null");
         }
-        if self.layers_to_transform.as_ref().is_some_and(|v| !v.is_null()) {
+        if self
+            .layers_to_transform
+            .as_ref()
+            .is_some_and(|v| !v.is_null())
+        {
             return unsupported("layers_to_transform", "a layer selection".into(), "null");
         }
         let Value::Array(names) = &self.target_modules else {
@@ -194,12 +198,10 @@ impl PeftAdapterConfig {
             dropout: self.lora_dropout,
             target_modules,
         };
-        config
-            .validate()
-            .map_err(|e| LoraError::MalformedConfig {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
+        config.validate().map_err(|e| LoraError::MalformedConfig {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         Ok(config)
     }
 }
@@ -238,8 +240,16 @@ where
         check_same(&mut seen, params)?;
         let a = adapter.a.val().transpose();
         let b = adapter.b.val().transpose();
-        tensors.push((peft_key(&projection.path, 'A'), a.dims().to_vec(), f32_bytes(a)));
-        tensors.push((peft_key(&projection.path, 'B'), b.dims().to_vec(), f32_bytes(b)));
+        tensors.push((
+            peft_key(&projection.path, 'A'),
+            a.dims().to_vec(),
+            f32_bytes(a),
+        ));
+        tensors.push((
+            peft_key(&projection.path, 'B'),
+            b.dims().to_vec(),
+            f32_bytes(b),
+        ));
     }
     let Some((r, alpha, dropout)) = seen else {
         return Err(LoraError::NoAdapters);
@@ -252,7 +262,10 @@ where
         if with_adapter != total {
             return Err(LoraError::Inconsistent {
                 what: "which layers adapt a projection",
-                first: format!("{} has adapters in {with_adapter} layers", module.peft_name()),
+                first: format!(
+                    "{} has adapters in {with_adapter} layers",
+                    module.peft_name()
+                ),
                 other: format!("the model has {total} layers"),
             });
         }
@@ -305,7 +318,10 @@ where
 /// Every tensor's shape is checked against the projection it targets and every key must belong to
 /// a targeted projection, so an adapter for another base model is refused with the name and
 /// shapes of the first tensor that does not fit. The model is left untouched on error.
-pub fn load_peft_adapter<B, M>(model: &mut M, dir: impl AsRef<Path>) -> Result<LoraConfig, LoraError>
+pub fn load_peft_adapter<B, M>(
+    model: &mut M,
+    dir: impl AsRef<Path>,
+) -> Result<LoraConfig, LoraError>
 where
     B: Backend,
     M: LoraTargets<B> + Module<B>,
@@ -346,7 +362,8 @@ where
             let key = peft_key(&projection.path, name);
             let values = read_tensor(&file, &weights_path, &key, shape)?;
             unused.remove(&key);
-            let tensor = Tensor::<B, 2>::from_data(TensorData::new(values, shape), (&device, dtype));
+            let tensor =
+                Tensor::<B, 2>::from_data(TensorData::new(values, shape), (&device, dtype));
             Ok(tensor.transpose())
         };
         let a = factor('A', [config.r, d_in])?;

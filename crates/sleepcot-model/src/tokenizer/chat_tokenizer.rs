@@ -152,7 +152,10 @@ impl ChatTokenizer {
         }
         if add_generation_prompt {
             out.push(&[self.special.im_start], false);
-            out.push(&self.encode(&format!("{}\n", Role::Assistant.as_str()))?, false);
+            out.push(
+                &self.encode(&format!("{}\n", Role::Assistant.as_str()))?,
+                false,
+            );
         }
         Ok(out)
     }

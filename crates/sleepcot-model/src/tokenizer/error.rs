@@ -20,7 +20,9 @@ pub enum TokenizerError {
         reason: String,
     },
     /// A special token that the chat template needs is not in the vocabulary.
-    #[error("tokenizer {source_name} has no special token {token:?}, which the ChatML template needs")]
+    #[error(
+        "tokenizer {source_name} has no special token {token:?}, which the ChatML template needs"
+    )]
     MissingSpecialToken {
         /// Where the tokenizer came from (a path, or "trained tokenizer").
         source_name: String,

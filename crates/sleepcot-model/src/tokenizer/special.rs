@@ -20,7 +20,10 @@ pub struct SpecialTokens {
 
 impl SpecialTokens {
     /// Looks the control tokens up in `tokenizer`; `source_name` names it in errors.
-    pub fn from_tokenizer(tokenizer: &Tokenizer, source_name: &str) -> Result<Self, TokenizerError> {
+    pub fn from_tokenizer(
+        tokenizer: &Tokenizer,
+        source_name: &str,
+    ) -> Result<Self, TokenizerError> {
         let lookup = |token: &str| {
             tokenizer
                 .token_to_id(token)

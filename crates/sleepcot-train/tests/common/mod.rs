@@ -8,7 +8,9 @@ use sleepcot_data::instructions::InstructionRecord;
 use sleepcot_data::io::write_jsonl;
 use sleepcot_data::pipeline::{DataConfig, Dataset};
 use sleepcot_data::teacher::ExpertTeacher;
-use sleepcot_train::{LoopConfig, Objective, OptimConfig, ScratchModel, StudentConfig, TrainConfig};
+use sleepcot_train::{
+    LoopConfig, Objective, OptimConfig, ScratchModel, StudentConfig, TrainConfig,
+};
 
 /// Records of a small simulated dataset (knowledge questions only unless `all_tasks`).
 pub fn records(users: usize, questions: usize) -> Vec<InstructionRecord> {
