@@ -65,8 +65,9 @@ pub fn encode_records(
                         max_len,
                     });
                 }
-                ids.truncate(max_len);
-                supervised.truncate(max_len);
+                let start = truncation_start(&supervised, max_len);
+                ids = ids[start..start + max_len].to_vec();
+                supervised = supervised[start..start + max_len].to_vec();
             }
             if supervised.iter().skip(1).any(|&s| s) {
                 examples.push(Example {
@@ -81,6 +82,21 @@ pub fn encode_records(
         }
     }
     Ok(out)
+}
+
+/// Where a sequence longer than `max_len` is cut so that the reply survives: the window
+/// ends at the sequence's end when the whole reply fits (dropping the oldest prompt
+/// tokens), and otherwise keeps a quarter of the window as prompt context before the reply
+/// and cuts the reply's tail.
+fn truncation_start(supervised: &[bool], max_len: usize) -> usize {
+    let len = supervised.len();
+    let latest = len.saturating_sub(max_len);
+    let first_reply = supervised.iter().position(|&s| s).unwrap_or(len);
+    if len - first_reply <= max_len {
+        latest
+    } else {
+        first_reply.saturating_sub(max_len / 4).min(latest)
+    }
 }
 
 /// A padded batch, row-major `[rows, seq]`, ready to become tensors.
@@ -171,6 +187,16 @@ pub fn epoch_batches(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn truncation_keeps_the_reply() {
+        // Prompt of 6, reply of 3: the window of 5 ends at the sequence end.
+        let mask = [false, false, false, false, false, false, true, true, true];
+        assert_eq!(truncation_start(&mask, 5), 4);
+        // Reply of 8 with a window of 4: one prompt token of context, then the reply head.
+        let mask = [false, false, false, true, true, true, true, true, true, true, true];
+        assert_eq!(truncation_start(&mask, 4), 2);
+    }
 
     fn example(ids: &[u32], supervised: &[bool], part: usize) -> Example {
         Example {

@@ -160,7 +160,8 @@ pub struct LoopConfig {
     pub max_steps: Option<usize>,
     /// Longest sequence in tokens.
     pub max_len: usize,
-    /// Cut sequences longer than `max_len` instead of refusing them.
+    /// Cut sequences longer than `max_len` instead of refusing them: the oldest prompt
+    /// tokens go first, and the reply's tail only when the reply alone is too long.
     pub truncate: bool,
     /// Validation loss every N steps (0: only at the end).
     pub eval_every: usize,
