@@ -170,4 +170,47 @@ fn lora_run_exports_an_adapter_and_a_merged_model_that_agree() {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0f32, f32::max);
     assert!(max < 1e-5, "merged and adapter logits differ by {max}");
+
+    // For `scripts/check_export.py`: the exports, the base and the logits Rust computes for a
+    // chat prompt, copied to $SLEEPCOT_EXPORT_OUT when it is set.
+    if let Some(out) = std::env::var_os("SLEEPCOT_EXPORT_OUT") {
+        let out = Path::new(&out);
+        for (from, name) in [
+            (exported.model.as_path(), "model"),
+            (adapter.as_path(), "adapter"),
+            (base.as_path(), "base"),
+        ] {
+            copy_dir(from, &out.join(name));
+        }
+        let tokenizer =
+            sleepcot_model::tokenizer::ChatTokenizer::from_file(base.join("tokenizer.json"))
+                .unwrap();
+        use sleepcot_model::tokenizer::{ChatMessage, Role};
+        let chat = [
+            ChatMessage::new(Role::System, "You are a sleep coach."),
+            ChatMessage::new(Role::User, "Night 3: slept 6 hours. Enough?"),
+        ];
+        let ids = tokenizer.encode_chat(&chat, true).unwrap().ids;
+        let logits = merged.forward(merged.ids_tensor(&ids, 1)).unwrap();
+        let shape = logits.dims().to_vec();
+        let logits: Vec<f32> = logits.into_data().to_vec().unwrap();
+        let reference = serde_json::json!({
+            "messages": chat
+                .iter()
+                .map(|m| serde_json::json!({"role": m.role.as_str(), "content": m.content}))
+                .collect::<Vec<_>>(),
+            "ids": ids,
+            "shape": shape,
+            "logits": logits,
+        });
+        std::fs::write(out.join("reference.json"), reference.to_string()).unwrap();
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+    }
 }

@@ -49,8 +49,13 @@ fn masked_positions_carry_no_loss_and_no_gradient() {
     let device = Default::default();
     let config = scratch_config(
         &sleepcot_train::ScratchModel {
+            hidden_size: 32,
+            layers: 1,
+            heads: 2,
+            kv_heads: 1,
+            intermediate_size: 64,
             max_positions: 4096,
-            ..Default::default()
+            tie_embeddings: true,
         },
         tokenizer.vocab_size(),
     );
