@@ -12,7 +12,7 @@ use sleepcot_data::pipeline::{DataConfig, Dataset};
 use sleepcot_data::teacher::{ExpertTeacher, Task};
 use sleepcot_train::MetricRow;
 
-const STEPS: usize = 60;
+const STEPS: usize = 40;
 
 fn write_data(dir: &Path) {
     let config = DataConfig {
@@ -42,7 +42,7 @@ objective = {{ kind = "step_by_step", answer_weight = 0.4 }}
 [student]
 kind = "scratch"
 vocab_size = 400
-model = {{ hidden_size = 64, layers = 2, heads = 4, kv_heads = 2, intermediate_size = 128, max_positions = 512 }}
+model = {{ hidden_size = 32, layers = 2, heads = 4, kv_heads = 2, intermediate_size = 64, max_positions = 256 }}
 [optim]
 lr = 0.003
 warmup_steps = 5
@@ -50,6 +50,8 @@ warmup_steps = 5
 batch_size = 4
 grad_accum = 2
 max_steps = {STEPS}
+max_len = 256
+truncate = true
 eval_every = 10
 checkpoint_every = 10
 progress = false

@@ -89,3 +89,17 @@ fn missing_data_is_named() {
         "{err}"
     );
 }
+
+#[test]
+fn the_shipped_configs_parse_and_validate() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            TrainConfig::from_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            seen += 1;
+        }
+    }
+    assert!(seen >= 2, "expected the shipped configs in {}", dir.display());
+}
