@@ -101,5 +101,9 @@ fn the_shipped_configs_parse_and_validate() {
             seen += 1;
         }
     }
-    assert!(seen >= 2, "expected the shipped configs in {}", dir.display());
+    assert!(
+        seen >= 2,
+        "expected the shipped configs in {}",
+        dir.display()
+    );
 }

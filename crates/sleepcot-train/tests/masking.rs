@@ -43,7 +43,7 @@ fn masked_positions_carry_no_loss_and_no_gradient() {
     let pad = tokenizer.special_tokens().pad;
     let batch = collate(&examples, &[1.0], pad);
     assert!(
-        batch.weights.iter().any(|&w| w == 0.0),
+        batch.weights.contains(&0.0),
         "prompt and padding are present"
     );
     let device = Default::default();

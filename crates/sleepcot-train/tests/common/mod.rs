@@ -21,7 +21,7 @@ pub fn records(users: usize, questions: usize) -> Vec<InstructionRecord> {
         questions,
         ..DataConfig::default()
     };
-    Dataset::generate(&config, &ExpertTeacher::default(), &|_| {})
+    Dataset::generate(&config, &ExpertTeacher, &|_| {})
         .expect("the small dataset generates")
         .records
 }
