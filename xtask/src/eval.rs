@@ -36,7 +36,8 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let run = RunDir::new(&args.run);
     if args.baselines {
         let test = TestSet::load(&run)?;
-        let names = sleepcot_eval::predict_baselines(&run, &test, args.seed, &RunOptions::default())?;
+        let names =
+            sleepcot_eval::predict_baselines(&run, &test, args.seed, &RunOptions::default())?;
         println!("wrote predictions of {}", names.join(", "));
     }
     let config = EvalConfig {

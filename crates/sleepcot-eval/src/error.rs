@@ -168,7 +168,9 @@ pub enum EvalError {
         message: String,
     },
     /// A variant name cannot be used as a file name.
-    #[error("variant name {name:?} is not usable as a file name; use letters, digits, `-`, `_`, `.` and `+`")]
+    #[error(
+        "variant name {name:?} is not usable as a file name; use letters, digits, `-`, `_`, `.` and `+`"
+    )]
     BadVariantName {
         /// The name.
         name: String,

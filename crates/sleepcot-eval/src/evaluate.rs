@@ -122,7 +122,9 @@ impl ItemScore {
             (Task::Knowledge, "knowledge_unparseable")
             | (Task::FollowUp, "follow_up_unparseable") => self.outcome.map(unparseable),
             (Task::Recommendation, _) => {
-                let metric = RecommendationMetric::ALL.into_iter().find(|m| m.name() == name)?;
+                let metric = RecommendationMetric::ALL
+                    .into_iter()
+                    .find(|m| m.name() == name)?;
                 self.recommendation.as_ref()?.get(metric)
             }
             _ => None,
@@ -298,11 +300,16 @@ pub fn evaluate(
         let name = &v.info.name;
         let mut scores = Vec::with_capacity(v.rows.len());
         for p in &v.rows {
-            let i = *index.get(p.id.as_str()).ok_or_else(|| EvalError::UnknownItem {
-                path: format!("predictions of {name}").into(),
-                id: p.id.clone(),
-            })?;
-            scores.push((i, score_item(&items[i], name, &p.output, config.tolerance_steps)?));
+            let i = *index
+                .get(p.id.as_str())
+                .ok_or_else(|| EvalError::UnknownItem {
+                    path: format!("predictions of {name}").into(),
+                    id: p.id.clone(),
+                })?;
+            scores.push((
+                i,
+                score_item(&items[i], name, &p.output, config.tolerance_steps)?,
+            ));
         }
         scores.sort_by_key(|(i, _)| *i);
         let tally = |task: Task| -> Option<Accuracy> {
@@ -315,7 +322,10 @@ pub fn evaluate(
         };
         let mut metrics = Vec::new();
         for spec in &specs {
-            let vals: Vec<f64> = values(&scores, spec.name).into_iter().map(|x| x.1).collect();
+            let vals: Vec<f64> = values(&scores, spec.name)
+                .into_iter()
+                .map(|x| x.1)
+                .collect();
             if vals.is_empty() {
                 continue;
             }

@@ -57,11 +57,11 @@ pub use error::EvalError;
 pub use evaluate::{EvalConfig, Metrics, evaluate, evaluate_run};
 pub use predict::{Predictor, RunOptions, predict_baselines, run_predictions};
 pub use prediction::{Prediction, RationaleSource, VariantInfo, VariantKind};
+pub use recommendation::{RecommendationMetric, RecommendationScore, score_recommendation};
 pub use report::{draw_plots, write_report};
 pub use run_dir::RunDir;
 pub use student::{Student, StudentPredictor, TwoStagePredictor};
 pub use testset::TestSet;
-pub use recommendation::{RecommendationMetric, RecommendationScore, score_recommendation};
 
 #[cfg(test)]
 mod test_data {

@@ -183,11 +183,7 @@ pub fn read_predictions(
     })
 }
 
-fn check_rows(
-    path: &Path,
-    rows: &[(usize, Prediction)],
-    test: &TestSet,
-) -> Result<(), EvalError> {
+fn check_rows(path: &Path, rows: &[(usize, Prediction)], test: &TestSet) -> Result<(), EvalError> {
     let tasks: std::collections::HashMap<&str, Task> = test
         .records
         .iter()

@@ -67,7 +67,11 @@ fn contrast(metrics: &Metrics, a: &VariantMetrics, b: &VariantMetrics, metric: &
 }
 
 /// The variants that have `metric`, best first.
-fn ranked<'a>(metrics: &'a Metrics, metric: &str, kinds: &[VariantKind]) -> Vec<&'a VariantMetrics> {
+fn ranked<'a>(
+    metrics: &'a Metrics,
+    metric: &str,
+    kinds: &[VariantKind],
+) -> Vec<&'a VariantMetrics> {
     let higher = spec(metric).is_none_or(|s| s.higher_is_better);
     let mut vs: Vec<&VariantMetrics> = metrics
         .variants
@@ -81,8 +85,15 @@ fn ranked<'a>(metrics: &'a Metrics, metric: &str, kinds: &[VariantKind]) -> Vec<
         })
         .collect();
     vs.sort_by(|a, b| {
-        let (x, y) = (a.get(metric).unwrap().estimate, b.get(metric).unwrap().estimate);
-        if higher { y.total_cmp(&x) } else { x.total_cmp(&y) }
+        let (x, y) = (
+            a.get(metric).unwrap().estimate,
+            b.get(metric).unwrap().estimate,
+        );
+        if higher {
+            y.total_cmp(&x)
+        } else {
+            x.total_cmp(&y)
+        }
     });
     vs
 }
@@ -106,11 +117,23 @@ pub fn reading(metrics: &Metrics) -> Vec<String> {
             continue;
         };
         let value = best.get(metric).unwrap();
-        let mut s = format!(
-            "**{metric}**: the best student is `{}` with {}",
-            best.name,
-            fmt_interval(value)
-        );
+        let tied = ranked_students
+            .iter()
+            .filter(|v| v.get(metric).unwrap().estimate == value.estimate)
+            .count();
+        let mut s = if tied > 1 {
+            format!(
+                "**{metric}**: {tied} students tie at the top with {}; `{}` stands for them",
+                fmt_interval(value),
+                best.name
+            )
+        } else {
+            format!(
+                "**{metric}**: the best student is `{}` with {}",
+                best.name,
+                fmt_interval(value)
+            )
+        };
         if let Some(second) = ranked_students.get(1) {
             s += &format!(
                 "; against the runner-up `{}` ({}) the {}",
@@ -128,7 +151,11 @@ pub fn reading(metrics: &Metrics) -> Vec<String> {
                 contrast(metrics, best, teacher, metric)
             );
         }
-        for base in ranked(metrics, metric, &[VariantKind::Baseline, VariantKind::Untrained]) {
+        for base in ranked(
+            metrics,
+            metric,
+            &[VariantKind::Baseline, VariantKind::Untrained],
+        ) {
             s += &format!(
                 " Against `{}` ({}): {}.",
                 base.name,
@@ -190,10 +217,11 @@ fn sci_cot(metrics: &Metrics) -> Vec<String> {
     bases.dedup();
     for base in bases {
         let with = |src: RationaleSource| {
-            metrics
-                .variants
-                .iter()
-                .find(|v| v.two_stage.as_ref().is_some_and(|(b, s)| b == base && *s == src))
+            metrics.variants.iter().find(|v| {
+                v.two_stage
+                    .as_ref()
+                    .is_some_and(|(b, s)| b == base && *s == src)
+            })
         };
         let Some(own) = with(RationaleSource::Own) else {
             continue;

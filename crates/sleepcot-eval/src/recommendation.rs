@@ -36,11 +36,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sleepcot_data::findings::{FindingKind, RULES};
 use sleepcot_data::report::Report;
-pub use sleepcot_data::teacher::quote_value;
 use sleepcot_data::teacher::format::{clock, percent};
 use sleepcot_data::teacher::parse::{
     finding_for_tag, has_referral, mentioned_findings, mentioned_red_flags, parse_recommendations,
 };
+pub use sleepcot_data::teacher::quote_value;
 use sleepcot_data::teacher::render::{NIGHT_HEADER, render_report};
 
 use crate::quantity::{Quantity, Unit, quantities};

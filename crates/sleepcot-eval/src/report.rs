@@ -73,7 +73,10 @@ pub fn draw_plots(run: &RunDir, metrics: &Metrics) -> Result<Vec<PathBuf>, EvalE
     let mut accuracy = bars_of(Task::Knowledge, true);
     accuracy.extend(bars_of(Task::FollowUp, true));
     if !accuracy.is_empty() {
-        let fig = Figure::new(dir.join("accuracy"), "Accuracy with 95% bootstrap intervals");
+        let fig = Figure::new(
+            dir.join("accuracy"),
+            "Accuracy with 95% bootstrap intervals",
+        );
         written.push(metric_bars(&fig, &accuracy)?[0].clone());
     }
     let rec = bars_of(Task::Recommendation, false);
@@ -94,7 +97,10 @@ pub fn draw_plots(run: &RunDir, metrics: &Metrics) -> Result<Vec<PathBuf>, EvalE
         losses.extend(read_loss_rows(&csv, &label)?);
     }
     if !losses.is_empty() {
-        let fig = Figure::new(dir.join("loss"), "Training (solid) and validation (dashed) loss");
+        let fig = Figure::new(
+            dir.join("loss"),
+            "Training (solid) and validation (dashed) loss",
+        );
         written.push(loss_curves(&fig, &losses)?[0].clone());
     }
     let sizes: Vec<SizePoint> = metrics
@@ -150,7 +156,9 @@ pub fn render_report(
     let w = &mut md;
     let _ = writeln!(w, "# Evaluation report\n");
     let _ = writeln!(w, "## Setup\n");
-    let seed = data_config.and_then(|c| c.get("seed")).map(|s| s.to_string());
+    let seed = data_config
+        .and_then(|c| c.get("seed"))
+        .map(|s| s.to_string());
     let _ = writeln!(w, "- data seed: {}", opt(seed));
     let b = &metrics.config.bootstrap;
     let _ = writeln!(
@@ -168,7 +176,13 @@ pub fn render_report(
     let d = &metrics.data;
     let sizes: Vec<String> = Task::ALL
         .iter()
-        .map(|t| format!("{} {}", t.name(), d.test_records.get(t.name()).unwrap_or(&0)))
+        .map(|t| {
+            format!(
+                "{} {}",
+                t.name(),
+                d.test_records.get(t.name()).unwrap_or(&0)
+            )
+        })
         .collect();
     let _ = writeln!(
         w,
@@ -216,7 +230,10 @@ pub fn render_report(
         "Each cell is the mean over the items where the metric is defined, with its 95% bootstrap interval. `false_referral` and `*_unparseable`: lower is better.\n"
     );
     for task in Task::ALL {
-        let specs: Vec<_> = metric_specs().into_iter().filter(|s| s.task == task).collect();
+        let specs: Vec<_> = metric_specs()
+            .into_iter()
+            .filter(|s| s.task == task)
+            .collect();
         let rows: Vec<_> = metrics
             .variants
             .iter()
@@ -261,7 +278,9 @@ pub fn render_report(
             e.mean_latency_s,
             e.p95_latency_s,
             e.mean_tokens,
-            opt(e.peak_rss_bytes.map(|b| format!("{:.0}", b as f64 / 1048576.0)))
+            opt(e
+                .peak_rss_bytes
+                .map(|b| format!("{:.0}", b as f64 / 1048576.0)))
         );
     }
     let _ = writeln!(
@@ -272,7 +291,9 @@ pub fn render_report(
         let _ = writeln!(w, "\n## Figures\n");
         for p in plots {
             let rel = p.strip_prefix(eval_dir).unwrap_or(p);
-            let name = p.file_stem().map_or(String::new(), |s| s.to_string_lossy().into_owned());
+            let name = p
+                .file_stem()
+                .map_or(String::new(), |s| s.to_string_lossy().into_owned());
             let _ = writeln!(w, "![{name}]({})\n", rel.display());
         }
     }
@@ -306,7 +327,11 @@ pub fn render_report(
 }
 
 /// Writes `DIR/eval/report.md` for `metrics` and the PNG `plots`; returns its path.
-pub fn write_report(run: &RunDir, metrics: &Metrics, plots: &[PathBuf]) -> Result<PathBuf, EvalError> {
+pub fn write_report(
+    run: &RunDir,
+    metrics: &Metrics,
+    plots: &[PathBuf],
+) -> Result<PathBuf, EvalError> {
     let data_config = std::fs::read_to_string(run.data_config())
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());

@@ -68,7 +68,8 @@ impl<B: Backend> Student<B> {
         }
         let tokenizer =
             ChatTokenizer::from_file(&tokenizer_path).map_err(|e| fail(e.to_string()))?;
-        let model = load_pretrained::<B>(dir, DType::F32, device).map_err(|e| fail(e.to_string()))?;
+        let model =
+            load_pretrained::<B>(dir, DType::F32, device).map_err(|e| fail(e.to_string()))?;
         Ok(Self::new(model, tokenizer, max_new_tokens))
     }
 
@@ -85,7 +86,11 @@ impl<B: Backend> Student<B> {
     }
 
     /// A student from a model and tokenizer already in memory.
-    pub fn new(model: Qwen2ForCausalLM<B>, tokenizer: ChatTokenizer, max_new_tokens: usize) -> Self {
+    pub fn new(
+        model: Qwen2ForCausalLM<B>,
+        tokenizer: ChatTokenizer,
+        max_new_tokens: usize,
+    ) -> Self {
         let generation = greedy(&tokenizer, max_new_tokens);
         Student {
             model,
