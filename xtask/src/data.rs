@@ -52,7 +52,7 @@ pub fn run(args: &DataArgs) -> anyhow::Result<()> {
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
     };
-    let dataset = Dataset::generate(&config, &ExpertTeacher::default(), &on_progress)
+    let dataset = Dataset::generate(&config, &ExpertTeacher, &on_progress)
         .context("could not generate the dataset")?;
     bar.finish_and_clear();
     dataset
