@@ -5,6 +5,7 @@
 
 mod bench;
 mod data;
+mod eval;
 mod train;
 
 use std::process::ExitCode;
@@ -27,6 +28,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Measure throughput (one JSON line per benchmark).
     Bench(bench::BenchArgs),
+    /// Recompute metrics, plots and the report of a run from its stored predictions.
+    Eval(eval::EvalArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::Data(args) => data::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Train(args) => train::run(args),
+        Command::Eval(args) => eval::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

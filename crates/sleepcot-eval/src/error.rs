@@ -85,6 +85,96 @@ pub enum EvalError {
         /// What would have been accepted.
         expected: &'static str,
     },
+    /// A file the evaluation needs does not exist.
+    #[error("{what} {} does not exist", path.display())]
+    MissingFile {
+        /// The file looked for.
+        path: PathBuf,
+        /// What the file should hold ("test split", "predictions", ...).
+        what: &'static str,
+    },
+    /// A file could not be read, written or parsed as a whole.
+    #[error("could not {action} {}: {message}", path.display())]
+    File {
+        /// What was being done (`read`, `write`, ...).
+        action: &'static str,
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying error, in one clause.
+        message: String,
+    },
+    /// One line of a JSON Lines file is not the expected record.
+    #[error("{} line {line} is not a valid {what}: {message}", path.display())]
+    MalformedLine {
+        /// The file.
+        path: PathBuf,
+        /// One-based line number.
+        line: usize,
+        /// What the line should hold ("prediction", "instruction record", ...).
+        what: &'static str,
+        /// serde's description of the problem.
+        message: String,
+    },
+    /// A predictions file answers an item that is not in the test split.
+    #[error("{} has a prediction for id {id}, which is not in the test split", path.display())]
+    UnknownItem {
+        /// The predictions file.
+        path: PathBuf,
+        /// The id that is not in the test split.
+        id: String,
+    },
+    /// A predictions file answers one item twice.
+    #[error("{} has a second prediction for id {id} on line {line}; each item may be answered once", path.display())]
+    DuplicateItem {
+        /// The predictions file.
+        path: PathBuf,
+        /// The repeated id.
+        id: String,
+        /// One-based line of the repetition.
+        line: usize,
+    },
+    /// A test item refers to a report or question the data directory does not hold.
+    #[error("test record {id} refers to {source_id}, which is not in {}", path.display())]
+    MissingSource {
+        /// The record's id.
+        id: String,
+        /// Its `source_id`.
+        source_id: String,
+        /// The table that should hold the source.
+        path: PathBuf,
+    },
+    /// A run directory holds no predictions to evaluate.
+    #[error("{} holds no <variant>.jsonl predictions files to evaluate", path.display())]
+    NoPredictions {
+        /// The predictions directory.
+        path: PathBuf,
+    },
+    /// A predictor cannot answer an item (wrong task, missing context, model failure).
+    #[error("predictor {predictor} failed on {id}: {message}")]
+    Predictor {
+        /// The predictor's name.
+        predictor: String,
+        /// The item's id.
+        id: String,
+        /// What went wrong, in one clause.
+        message: String,
+    },
+    /// A student model or tokenizer could not be loaded.
+    #[error("could not load student {}: {message}", path.display())]
+    LoadStudent {
+        /// The checkpoint directory.
+        path: PathBuf,
+        /// The model crate's message.
+        message: String,
+    },
+    /// A variant name cannot be used as a file name.
+    #[error(
+        "variant name {name:?} is not usable as a file name; use letters, digits, `-`, `_`, `.` and `+`"
+    )]
+    BadVariantName {
+        /// The name.
+        name: String,
+    },
     /// A plot's data cannot be drawn.
     #[error("plot {}: {problem}", path.display())]
     PlotData {

@@ -14,7 +14,18 @@
 //! - [`quantity`] and [`rouge`]: the value reader and ROUGE-L behind the recommendation metrics;
 //! - [`bootstrap`]: seeded percentile bootstrap intervals, plain and paired;
 //! - [`baselines`]: generic advice for everyone and random letters;
-//! - [`plots`]: metric bars, loss curves, accuracy against size and decode speed, as PNG and SVG.
+//! - [`plots`]: metric bars, loss curves, accuracy against size and decode speed, as PNG and SVG;
+//!
+//! and around it the evaluation of a run:
+//!
+//! - [`run_dir`]: the run directory's layout (data, training logs, predictions, eval outputs);
+//! - [`testset`]: the test records with the reports and questions they were made from;
+//! - [`predict`] and [`student`]: the [`predict::Predictor`] trait, the runner that stores
+//!   predictions, the teacher and baselines, and `sleepcot-model` students (incl. Sci-CoT);
+//! - [`prediction`]: the stored prediction rows and variant descriptions;
+//! - [`evaluate`]: metrics with intervals, efficiency ([`efficiency`]), paired comparisons,
+//!   `metrics.json` ([`evaluate::evaluate_run`]);
+//! - [`report`], [`reading`] and [`hardware`]: the figures and `report.md`.
 
 #![deny(missing_docs)]
 
@@ -22,18 +33,35 @@ pub mod accuracy;
 pub mod answer_parse;
 pub mod baselines;
 pub mod bootstrap;
+pub mod efficiency;
 mod error;
+pub mod evaluate;
 pub mod followup;
+pub mod hardware;
 pub mod knowledge;
 pub mod plots;
+pub mod predict;
+pub mod prediction;
 pub mod quantity;
+pub mod reading;
 pub mod recommendation;
+pub mod report;
 pub mod rouge;
+pub mod run_dir;
+pub mod student;
+pub mod testset;
 
 pub use accuracy::{Accuracy, Outcome};
 pub use bootstrap::{BootstrapConfig, Interval, mean_interval, paired_difference};
 pub use error::EvalError;
+pub use evaluate::{EvalConfig, Metrics, evaluate, evaluate_run};
+pub use predict::{Predictor, RunOptions, predict_baselines, run_predictions};
+pub use prediction::{Prediction, RationaleSource, VariantInfo, VariantKind};
 pub use recommendation::{RecommendationMetric, RecommendationScore, score_recommendation};
+pub use report::{draw_plots, write_report};
+pub use run_dir::RunDir;
+pub use student::{Student, StudentPredictor, TwoStagePredictor};
+pub use testset::TestSet;
 
 #[cfg(test)]
 mod test_data {

@@ -36,12 +36,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sleepcot_data::findings::{FindingKind, RULES};
 use sleepcot_data::report::Report;
-use sleepcot_data::teacher::format::{
-    bpm, clock, hours_from_minutes, millis, minutes, one_decimal, per_hour, percent, whole,
-};
+use sleepcot_data::teacher::format::{clock, percent};
 use sleepcot_data::teacher::parse::{
     finding_for_tag, has_referral, mentioned_findings, mentioned_red_flags, parse_recommendations,
 };
+pub use sleepcot_data::teacher::quote_value;
 use sleepcot_data::teacher::render::{NIGHT_HEADER, render_report};
 
 use crate::quantity::{Quantity, Unit, quantities};
@@ -205,28 +204,6 @@ pub fn score_recommendation(
     }
 }
 
-/// A finding's value written as the expert teacher writes it.
-///
-/// This mirrors `quote_value` in the data crate's private `teacher::recommendation` module,
-/// which is not exported; the perfect-answer tests fail if the two drift apart.
-pub fn quote_value(kind: FindingKind, value: f32) -> String {
-    use FindingKind::*;
-    match kind {
-        ShortSleep => format!("{} ({})", hours_from_minutes(value), minutes(value)),
-        LongOnsetLatency | HighWaso | ShortRemLatency | IrregularSchedule | EveningScreens
-        | LongNaps => minutes(value),
-        FrequentAwakenings => format!("{} per night", one_decimal(value)),
-        LowEfficiency | LowDeepSleep | LowRemShare | LowSpo2Nadir => percent(value),
-        ElevatedOdi | HighMovement => per_hour(value),
-        SocialJetlag | LateCaffeine => format!("{} h", one_decimal(value)),
-        LateSleepPhase => clock(value),
-        ElevatedRestingHr => bpm(value),
-        LowHrv => millis(value),
-        EveningAlcohol => format!("{} drinks", one_decimal(value)),
-        LateExercise => format!("{} min/week", whole(value)),
-    }
-}
-
 /// The quoted values one report supports: everywhere, and per finding.
 struct Evidence {
     /// Values any sentence may quote.
@@ -321,6 +298,7 @@ mod tests {
     use super::*;
     use crate::test_data::{dataset, recommendation_records};
     use sleepcot_data::findings::RedFlagKind;
+    use sleepcot_data::teacher::format::hours_from_minutes;
     use sleepcot_data::teacher::{ExpertTeacher, Teacher, TeacherInput};
 
     /// The expert teacher's output for `report` in several phrasings (different seeds).

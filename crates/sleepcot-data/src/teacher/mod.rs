@@ -23,6 +23,7 @@ pub mod render;
 pub use expert::ExpertTeacher;
 pub use followup::{FollowUpKind, FollowUpQuestion, GoldAnswer, follow_up_questions};
 pub use prompt::{ChatMessage, SYSTEM_PROMPT, few_shot_prompt, system_prompt, user_message};
+pub use recommendation::quote_value;
 pub use render::render_report;
 
 use serde::{Deserialize, Serialize};
