@@ -3,13 +3,19 @@
 //! Reads the run directory laid out as `sleepcot_eval::run_dir` documents (`DIR/data` from
 //! `cargo xtask data`, `DIR/predictions/<variant>.jsonl`, optional `DIR/train/<variant>/<stage>/
 //! metrics.csv`) and writes `DIR/eval/{metrics.json, scores.*, plots/, report.md}`. Nothing is
-//! generated, except the model-free baselines when `--baselines` asks for them.
+//! generated unless asked: `--baselines` writes the model-free baselines' predictions, and
+//! `--student` / `--two-stage` generate the answers of exported students first.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
+use sleepcot_data::instructions::StudentFormat;
+use sleepcot_eval::prediction::{RationaleSource, VariantKind};
+use sleepcot_eval::student::{Student, StudentPredictor, TwoStagePredictor};
 use sleepcot_eval::{BootstrapConfig, EvalConfig, RunDir, RunOptions, TestSet};
+
+type Cpu = burn::backend::Flex;
 
 /// Options of `cargo xtask eval`.
 #[derive(Debug, Args)]
@@ -29,16 +35,92 @@ pub struct EvalArgs {
     /// First write the predictions of the expert teacher, generic advice and random letters.
     #[arg(long)]
     baselines: bool,
+    /// First generate the answers of a student: `NAME=DIR` or `NAME=DIR@FORMAT`, where DIR is
+    /// an exported HF checkpoint with `tokenizer.json` (e.g. `train/<variant>/main/model`) and
+    /// FORMAT how it was trained: `rationale_then_answer` (default), `answer_only`,
+    /// `prefixed_answer`. Repeatable.
+    #[arg(long, value_name = "NAME=DIR[@FORMAT]")]
+    student: Vec<String>,
+    /// First generate the answers of a Sci-CoT two-stage student with its own, the teacher's
+    /// and no rationale: `NAME=RATIONALE_DIR,ANSWER_DIR`. Repeatable.
+    #[arg(long, value_name = "NAME=RATIONALE_DIR,ANSWER_DIR")]
+    two_stage: Vec<String>,
+    /// Longest generated answer, in tokens, for `--student` and `--two-stage`.
+    #[arg(long, default_value_t = 256)]
+    max_new_tokens: usize,
+}
+
+/// Splits `NAME=VALUE`, naming the option and the expected shape when it does not fit.
+fn name_and_value<'a>(
+    option: &str,
+    text: &'a str,
+    shape: &str,
+) -> anyhow::Result<(&'a str, &'a str)> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() && !value.is_empty() => Ok((name, value)),
+        _ => anyhow::bail!("--{option} {text:?} is not of the form {shape}"),
+    }
+}
+
+/// Generates and stores the answers of the students named on the command line, on the CPU.
+fn predict_students(args: &EvalArgs, run: &RunDir, test: &TestSet) -> anyhow::Result<()> {
+    let device = Default::default();
+    let items: Vec<_> = test.items().collect();
+    let options = RunOptions::default();
+    for spec in &args.student {
+        let (name, value) = name_and_value("student", spec, "NAME=DIR[@FORMAT]")?;
+        let (dir, format) = match value.split_once('@') {
+            Some((dir, format)) => {
+                let format: StudentFormat = serde_json::from_value(format.into())
+                    .map_err(|_| anyhow::anyhow!("--student {spec:?}: unknown format {format:?}; expected rationale_then_answer, answer_only or prefixed_answer"))?;
+                (dir, format)
+            }
+            None => (value, StudentFormat::RationaleThenAnswer),
+        };
+        let student =
+            Student::<Cpu>::load(PathBuf::from(dir).as_path(), &device, args.max_new_tokens)?;
+        let mut predictor = StudentPredictor {
+            name: name.to_string(),
+            student,
+            format,
+            kind: VariantKind::Student,
+            backend: "flex".into(),
+        };
+        let (rows, _) = sleepcot_eval::run_predictions(&mut predictor, &items, run, &options)?;
+        println!("wrote {} predictions of {name}", rows.len());
+    }
+    for spec in &args.two_stage {
+        let (name, value) = name_and_value("two-stage", spec, "NAME=RATIONALE_DIR,ANSWER_DIR")?;
+        let Some((rationale_dir, answer_dir)) = value.split_once(',') else {
+            anyhow::bail!("--two-stage {spec:?} is not of the form NAME=RATIONALE_DIR,ANSWER_DIR");
+        };
+        let load = |dir: &str| {
+            Student::<Cpu>::load(PathBuf::from(dir).as_path(), &device, args.max_new_tokens)
+        };
+        let (rationale, answer) = (load(rationale_dir)?, load(answer_dir)?);
+        for source in RationaleSource::ALL {
+            let mut predictor = TwoStagePredictor::new(name, &rationale, &answer, source, "flex");
+            let (rows, _) = sleepcot_eval::run_predictions(&mut predictor, &items, run, &options)?;
+            println!(
+                "wrote {} predictions of {name} ({source:?} rationale)",
+                rows.len()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Evaluates the run and prints where the outputs went.
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let run = RunDir::new(&args.run);
-    if args.baselines {
+    if args.baselines || !args.student.is_empty() || !args.two_stage.is_empty() {
         let test = TestSet::load(&run)?;
-        let names =
-            sleepcot_eval::predict_baselines(&run, &test, args.seed, &RunOptions::default())?;
-        println!("wrote predictions of {}", names.join(", "));
+        if args.baselines {
+            let names =
+                sleepcot_eval::predict_baselines(&run, &test, args.seed, &RunOptions::default())?;
+            println!("wrote predictions of {}", names.join(", "));
+        }
+        predict_students(args, &run, &test)?;
     }
     let config = EvalConfig {
         bootstrap: BootstrapConfig {
