@@ -66,3 +66,80 @@ fn eval_writes_metrics_and_report_and_fails_cleanly() {
         "{stderr}"
     );
 }
+
+/// The committed tiny checkpoint with a tokenizer of its vocabulary size: an exported student.
+fn fixture_student(dir: &std::path::Path) {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/sleepcot-model/tests/fixtures/tiny-untied");
+    std::fs::create_dir_all(dir).unwrap();
+    for file in ["config.json", "model.safetensors"] {
+        std::fs::copy(fixture.join(file), dir.join(file)).unwrap();
+    }
+    let texts = [
+        "Sleep seven to nine hours. Answer: B",
+        "Deep sleep comes early.",
+    ];
+    sleepcot_model::tokenizer::train_bpe(&texts, 512)
+        .unwrap()
+        .save(dir.join("tokenizer.json"))
+        .unwrap();
+}
+
+#[test]
+fn eval_generates_a_students_answers_and_names_bad_specs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = xtask()
+        .args(["data", "--users", "6", "--nights", "2", "--questions", "12"])
+        .arg("--out")
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        data.status.success(),
+        "{}",
+        String::from_utf8_lossy(&data.stderr)
+    );
+    let model = dir.path().join("student");
+    fixture_student(&model);
+
+    let eval = xtask()
+        .args([
+            "eval",
+            "--resamples",
+            "100",
+            "--max-new-tokens",
+            "4",
+            "--run",
+        ])
+        .arg(dir.path())
+        .arg("--student")
+        .arg(format!("tiny={}@answer_only", model.display()))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&eval.stdout);
+    assert!(
+        eval.status.success(),
+        "{}",
+        String::from_utf8_lossy(&eval.stderr)
+    );
+    assert!(stdout.contains("predictions of tiny"), "{stdout}");
+    assert!(dir.path().join("predictions/tiny.jsonl").is_file());
+    assert!(dir.path().join("eval/report.md").is_file());
+
+    for (spec, expected) in [
+        ("tiny".to_string(), "NAME=DIR"),
+        (format!("tiny={}@sonnet", model.display()), "unknown format"),
+        ("tiny=/no/such/model".to_string(), "/no/such/model"),
+    ] {
+        let failed = xtask()
+            .args(["eval", "--run"])
+            .arg(dir.path())
+            .args(["--student", &spec])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&failed.stderr);
+        assert!(!failed.status.success(), "{spec}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{spec}: {stderr}");
+    }
+}
