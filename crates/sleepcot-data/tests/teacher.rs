@@ -169,10 +169,12 @@ fn needs_doctor(report: &Report) -> bool {
     let insomnia_nights = n
         .iter()
         .filter(|x| {
-            x.efficiency_pct < 85.0 && (x.onset_latency_min > 30.0 || x.waso_min > waso_limit)
+            x.efficiency_pct < 85.0
+                && (x.onset_latency_min > 30.0 || x.waso_min >= waso_limit + 20.0)
         })
         .count();
-    let insomnia = insomnia_nights * 7 >= 3 * n.len();
+    // Persistent: the pattern on at least 4 nights in 7.
+    let insomnia = insomnia_nights * 7 >= 4 * n.len();
     let sleep_h = mean(
         &n.iter()
             .map(|x| x.total_sleep_min as f64)

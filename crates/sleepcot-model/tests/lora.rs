@@ -69,6 +69,9 @@ fn randomise_b<Bk: Backend>(model: &mut Qwen2ForCausalLM<Bk>, seed: u64) {
 fn lora_linear_computes_base_plus_scaled_low_rank_update() {
     let device = Default::default();
     let base = LinearConfig::new(6, 5).init::<B>(&device);
+    // burn initialises parameters lazily, and each clone of an uninitialised parameter draws
+    // its own values: touch them first so that the clones below share the same weights.
+    let _ = (base.weight.val(), base.bias.as_ref().map(|b| b.val()));
     let x = Tensor::<B, 3>::random([2, 3, 6], Distribution::Normal(0.0, 1.0), &device);
     let plain = LoraLinear::new(base.clone());
     assert_eq!(
