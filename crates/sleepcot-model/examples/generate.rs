@@ -77,8 +77,15 @@ impl BackendTask for Run {
     }
 }
 
-fn main() -> Result<(), ModelError> {
-    let args = Args::parse();
+/// Prints the error as its one-sentence message (not its debug form) and exits with status 1.
+fn main() {
+    if let Err(e) = try_main(Args::parse()) {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn try_main(args: Args) -> Result<(), ModelError> {
     let backend: BackendKind = args.backend.parse()?;
     let run = Run {
         dir: resolve_model(&args.model, &HubOptions::from_env())?,
