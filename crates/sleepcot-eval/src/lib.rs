@@ -23,7 +23,7 @@
 //! - [`predict`] and [`student`]: the [`predict::Predictor`] trait, the runner that stores
 //!   predictions, the teacher and baselines, and `sleepcot-model` students (incl. Sci-CoT);
 //! - [`prediction`]: the stored prediction rows and variant descriptions;
-//! - [`evaluate`]: metrics with intervals, efficiency ([`efficiency`]), paired comparisons,
+//! - [`evaluate`](mod@evaluate): metrics with intervals, efficiency ([`efficiency`]), paired comparisons,
 //!   `metrics.json` ([`evaluate::evaluate_run`]);
 //! - [`report`], [`reading`] and [`hardware`]: the figures and `report.md`.
 

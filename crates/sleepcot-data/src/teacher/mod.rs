@@ -9,7 +9,7 @@
 //! Output is designed to be machine-checkable, and [`parse`] reads it back: findings are named by
 //! bracketed stable labels, recommendations are a numbered list each tagging the finding it
 //! addresses, a physician referral is a `Referral:` line, and the final answer follows the last
-//! `Answer:` marker. The number format is fixed in [`format`].
+//! `Answer:` marker. The number format is fixed in [`format`](mod@format).
 
 mod expert;
 pub mod followup;

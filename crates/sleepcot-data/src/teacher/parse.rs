@@ -37,7 +37,7 @@ fn normalise_label(s: &str) -> String {
     out
 }
 
-/// The finding kind whose label is `tag` (compared after [`normalise_label`]), if any.
+/// The finding kind whose label is `tag` (compared after normalising both labels), if any.
 pub fn finding_for_tag(tag: &str) -> Option<FindingKind> {
     let wanted = normalise_label(tag);
     FindingKind::ALL
