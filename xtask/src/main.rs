@@ -5,6 +5,7 @@
 
 mod bench;
 mod data;
+mod serve;
 mod train;
 
 use std::process::ExitCode;
@@ -27,6 +28,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Measure throughput (one JSON line per benchmark).
     Bench(bench::BenchArgs),
+    /// Serve a student over OpenAI's chat-completions API.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::Data(args) => data::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Train(args) => train::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
