@@ -194,9 +194,7 @@ mod tests {
         let mask = [false, false, false, false, false, false, true, true, true];
         assert_eq!(truncation_start(&mask, 5), 4);
         // Reply of 8 with a window of 4: one prompt token of context, then the reply head.
-        let mask = [
-            false, false, false, true, true, true, true, true, true, true, true,
-        ];
+        let mask = [false, false, false, true, true, true, true, true, true, true, true];
         assert_eq!(truncation_start(&mask, 4), 2);
     }
 
