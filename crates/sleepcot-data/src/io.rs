@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use polars::prelude::{Column, DataFrame, ParquetWriter};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
 
 /// A failure while reading or writing a dataset file; each message names the file.
 #[derive(Debug, thiserror::Error)]
@@ -132,8 +131,104 @@ enum Cell {
     Text(String),
 }
 
+/// A JSON tree that keeps object keys in the order they were serialised (struct field order).
+///
+/// `serde_json::Value` sorts object keys unless serde_json's `preserve_order` feature happens to
+/// be enabled somewhere in the build, so column order must not depend on it.
+#[derive(Debug, Clone, PartialEq)]
+enum Node {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+    Array(Vec<Node>),
+    Object(Vec<(String, Node)>),
+}
+
+impl<'de> serde::Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Node;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Node, E> {
+                Ok(Node::Null)
+            }
+            fn visit_none<E>(self) -> Result<Node, E> {
+                Ok(Node::Null)
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+                serde::Deserialize::deserialize(d)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Node, E> {
+                Ok(Node::Bool(b))
+            }
+            fn visit_i64<E>(self, i: i64) -> Result<Node, E> {
+                Ok(Node::Int(i))
+            }
+            fn visit_u64<E>(self, u: u64) -> Result<Node, E> {
+                Ok(i64::try_from(u).map_or(Node::Float(u as f64), Node::Int))
+            }
+            fn visit_f64<E>(self, f: f64) -> Result<Node, E> {
+                Ok(Node::Float(f))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Node, E> {
+                Ok(Node::Text(s.to_string()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Node, E> {
+                Ok(Node::Text(s))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+                let mut items = Vec::new();
+                while let Some(n) = a.next_element()? {
+                    items.push(n);
+                }
+                Ok(Node::Array(items))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = a.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Node::Object(entries))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for Node {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Node::Null => s.serialize_unit(),
+            Node::Bool(b) => s.serialize_bool(*b),
+            Node::Int(i) => s.serialize_i64(*i),
+            Node::Float(f) => s.serialize_f64(*f),
+            Node::Text(t) => s.serialize_str(t),
+            Node::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for n in items {
+                    seq.serialize_element(n)?;
+                }
+                seq.end()
+            }
+            Node::Object(entries) => {
+                let mut map = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
 /// Flattens a JSON object: nested objects become `outer.inner` keys, arrays become JSON text.
-fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, Cell)>) {
+fn flatten(prefix: &str, value: &Node, out: &mut Vec<(String, Cell)>) {
     let key = |k: &str| {
         if prefix.is_empty() {
             k.to_string()
@@ -142,8 +237,8 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, Cell)>) {
         }
     };
     match value {
-        Value::Object(map) => {
-            for (k, v) in map {
+        Node::Object(entries) => {
+            for (k, v) in entries {
                 flatten(&key(k), v, out);
             }
         }
@@ -151,16 +246,16 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, Cell)>) {
     }
 }
 
-fn cell(value: &Value) -> Cell {
+fn cell(value: &Node) -> Cell {
     match value {
-        Value::Null => Cell::Null,
-        Value::Bool(b) => Cell::Bool(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => Cell::Int(i),
-            None => Cell::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => Cell::Text(s.clone()),
-        Value::Array(_) | Value::Object(_) => Cell::Text(value.to_string()),
+        Node::Null => Cell::Null,
+        Node::Bool(b) => Cell::Bool(*b),
+        Node::Int(i) => Cell::Int(*i),
+        Node::Float(f) => Cell::Float(*f),
+        Node::Text(s) => Cell::Text(s.clone()),
+        Node::Array(_) | Node::Object(_) => Cell::Text(
+            serde_json::to_string(value).expect("serialising an in-memory tree cannot fail"),
+        ),
     }
 }
 
@@ -206,10 +301,12 @@ pub fn to_dataframe<T: Serialize>(rows: &[T]) -> Result<DataFrame, String> {
     let mut index: std::collections::HashMap<String, usize> = Default::default();
     let mut table: Vec<Vec<(usize, Cell)>> = Vec::with_capacity(rows.len());
     for row in rows {
-        let value = serde_json::to_value(row).map_err(|e| e.to_string())?;
+        // Through text, so that object keys keep their serialisation order.
+        let text = serde_json::to_string(row).map_err(|e| e.to_string())?;
+        let value: Node = serde_json::from_str(&text).map_err(|e| e.to_string())?;
         let value = match value {
-            Value::Object(map) => Value::Object(map),
-            other => Value::Object(Map::from_iter([("value".to_string(), other)])),
+            Node::Object(entries) => Node::Object(entries),
+            other => Node::Object(vec![("value".to_string(), other)]),
         };
         let mut cells = Vec::new();
         flatten("", &value, &mut cells);

@@ -18,7 +18,7 @@ fn small(seed: u64) -> DataConfig {
 }
 
 fn generate(config: &DataConfig) -> Dataset {
-    Dataset::generate(config, &ExpertTeacher::default(), &|_| {}).unwrap()
+    Dataset::generate(config, &ExpertTeacher, &|_| {}).unwrap()
 }
 
 #[test]
@@ -101,7 +101,7 @@ fn written_files_read_back_as_the_same_records() {
 
 #[test]
 fn bad_configs_are_rejected_with_the_field_named() {
-    let teacher = ExpertTeacher::default();
+    let teacher = ExpertTeacher;
     let mut c = small(0);
     c.nights = 0;
     let err = Dataset::generate(&c, &teacher, &|_| {}).unwrap_err();

@@ -367,7 +367,7 @@ pub(crate) fn one_line(message: &str) -> String {
     let mut lines = message.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or_default().to_string();
     // toml's message: "TOML parse error at line 3, column 1" then excerpt then the reason.
-    match lines.last() {
+    match lines.next_back() {
         Some(last) if first.starts_with("TOML parse error") => format!("{first}: {last}"),
         _ => first,
     }
