@@ -6,41 +6,66 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use sleepcot_data::pipeline::{DataConfig, Dataset, Progress};
-use sleepcot_data::teacher::ExpertTeacher;
 
 /// Options of `cargo xtask data`.
 #[derive(Debug, Args)]
 pub struct DataArgs {
-    /// Seed of every random draw; the same seed gives byte-identical files.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Number of simulated people (one report each).
-    #[arg(long, default_value_t = 100)]
-    users: usize,
-    /// Nights simulated per person.
-    #[arg(long, default_value_t = 7)]
-    nights: usize,
-    /// Number of multiple-choice knowledge questions.
-    #[arg(long, default_value_t = 1000)]
-    questions: usize,
-    /// Follow-up questions asked about each report.
-    #[arg(long, default_value_t = 3)]
-    follow_ups: usize,
+    /// A data configuration (TOML, the fields of `sleepcot_data::pipeline::DataConfig`, e.g.
+    /// `teacher = { kind = "chat", base_url = "…", model = "…", api_key_env = "…" }`); the flags
+    /// below override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Seed of every random draw; the same seed gives byte-identical files [default: 0].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Number of simulated people (one report each) [default: 100].
+    #[arg(long)]
+    users: Option<usize>,
+    /// Nights simulated per person [default: 7].
+    #[arg(long)]
+    nights: Option<usize>,
+    /// Number of multiple-choice knowledge questions [default: 1000].
+    #[arg(long)]
+    questions: Option<usize>,
+    /// Follow-up questions asked about each report [default: 3].
+    #[arg(long)]
+    follow_ups: Option<usize>,
     /// Output directory.
     #[arg(long, default_value = "runs/quick/data")]
     out: PathBuf,
 }
 
+fn load_config(args: &DataArgs) -> anyhow::Result<DataConfig> {
+    let mut config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("could not read {}", path.display()))?;
+            toml::from_str::<DataConfig>(&text).map_err(|e| {
+                let message = e.message().trim().to_string();
+                anyhow::anyhow!(
+                    "{} is not a valid data configuration: {message}",
+                    path.display()
+                )
+            })?
+        }
+        None => DataConfig::default(),
+    };
+    config.seed = args.seed.unwrap_or(config.seed);
+    config.users = args.users.unwrap_or(config.users);
+    config.nights = args.nights.unwrap_or(config.nights);
+    config.questions = args.questions.unwrap_or(config.questions);
+    config.follow_ups_per_report = args.follow_ups.unwrap_or(config.follow_ups_per_report);
+    Ok(config)
+}
+
 /// Generates the dataset, writes it to `--out` and prints a summary table.
 pub fn run(args: &DataArgs) -> anyhow::Result<()> {
-    let config = DataConfig {
-        seed: args.seed,
-        users: args.users,
-        nights: args.nights,
-        questions: args.questions,
-        follow_ups_per_report: args.follow_ups,
-        ..DataConfig::default()
-    };
+    let config = load_config(args)?;
+    // A chat teacher caches its replies beside the data, so a rerun pays for nothing twice.
+    let teacher = config
+        .teacher
+        .build(&args.out.join("teacher-cache"))
+        .context("could not set up the teacher")?;
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} ({eta})")
@@ -52,9 +77,20 @@ pub fn run(args: &DataArgs) -> anyhow::Result<()> {
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
     };
-    let dataset = Dataset::generate(&config, &ExpertTeacher, &on_progress)
-        .context("could not generate the dataset")?;
+    let generated = Dataset::generate(&config, teacher.as_teacher(), &on_progress);
     bar.finish_and_clear();
+    if let Some(stats) = teacher.chat_stats() {
+        println!(
+            "teacher {}: {} replies fetched, {} from cache, {} retries, {} rejected by the gold check, {} failed",
+            teacher.as_teacher().name(),
+            stats.fetched,
+            stats.cache_hits,
+            stats.retries,
+            stats.rejected,
+            stats.failed
+        );
+    }
+    let dataset = generated.context("could not generate the dataset")?;
     dataset
         .write(&args.out)
         .with_context(|| format!("could not write the dataset to {}", args.out.display()))?;

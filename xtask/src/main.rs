@@ -6,6 +6,7 @@
 mod bench;
 mod data;
 mod eval;
+mod serve;
 mod train;
 
 use std::process::ExitCode;
@@ -30,6 +31,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Recompute metrics, plots and the report of a run from its stored predictions.
     Eval(eval::EvalArgs),
+    /// Serve a student over OpenAI's chat-completions API.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(args),
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -21,8 +21,8 @@ use crate::knowledge::{KnowledgeError, Question, generate_questions};
 use crate::persona::{MixError, PopulationMix};
 use crate::report::{Report, generate_reports};
 use crate::teacher::{
-    FollowUpQuestion, Task, Teacher, TeacherError, TeacherInput, follow_up_questions,
-    system_prompt, user_message,
+    FollowUpQuestion, Task, Teacher, TeacherConfig, TeacherError, TeacherInput,
+    follow_up_questions, system_prompt, user_message,
 };
 
 /// Everything the data stage depends on. Unknown keys are rejected; missing ones take defaults.
@@ -45,6 +45,9 @@ pub struct DataConfig {
     pub splits: SplitFractions,
     /// How held-out knowledge questions relate to the training ones.
     pub knowledge_split: KnowledgeSplit,
+    /// Who writes the rationales: `{ kind = "expert" }` (default) or
+    /// `{ kind = "chat", base_url = "…", model = "…", api_key_env = "…" }`.
+    pub teacher: TeacherConfig,
 }
 
 impl Default for DataConfig {
@@ -58,6 +61,7 @@ impl Default for DataConfig {
             mix: PopulationMix::default(),
             splits: SplitFractions::default(),
             knowledge_split: KnowledgeSplit::default(),
+            teacher: TeacherConfig::default(),
         }
     }
 }
@@ -113,8 +117,11 @@ pub struct Dataset {
     /// The knowledge questions, in generation order.
     pub questions: Vec<Question>,
     /// Every instruction record: per report a recommendation and its follow-ups, then the
-    /// knowledge questions.
+    /// knowledge questions. Items whose teacher reply was rejected are absent.
     pub records: Vec<InstructionRecord>,
+    /// Per task, how many items were left out because the teacher rejected its reply
+    /// ([`TeacherError::Rejected`]: the answer disagreed with the gold answer).
+    pub rejected: BTreeMap<Task, usize>,
 }
 
 /// One item to teach, before the teacher has seen it.
@@ -210,7 +217,8 @@ impl Dataset {
             done: 0,
             total,
         });
-        let chunks: Vec<Result<Vec<InstructionRecord>, TeacherError>> = pending
+        type Taught = Result<Vec<Result<InstructionRecord, Task>>, TeacherError>;
+        let chunks: Vec<Taught> = pending
             .par_chunks(TEACH_CHUNK)
             .map(|chunk| {
                 let items: Vec<(u64, TeacherInput<'_>)> =
@@ -220,9 +228,13 @@ impl Dataset {
                     .iter()
                     .zip(outputs)
                     .map(|(p, out)| {
-                        let out = out?;
                         let task = p.input.task();
-                        Ok(InstructionRecord {
+                        let out = match out {
+                            Ok(out) => out,
+                            Err(TeacherError::Rejected { .. }) => return Ok(Err(task)),
+                            Err(e) => return Err(e),
+                        };
+                        Ok(Ok(InstructionRecord {
                             id: p.id.clone(),
                             task,
                             split: p.split,
@@ -235,9 +247,9 @@ impl Dataset {
                             assistant: out.text(),
                             rationale: out.rationale,
                             answer: out.answer,
-                        })
+                        }))
                     })
-                    .collect::<Result<Vec<_>, TeacherError>>();
+                    .collect::<Taught>();
                 let finished = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
                 progress(Progress {
                     stage: "teaching",
@@ -248,14 +260,21 @@ impl Dataset {
             })
             .collect();
         let mut records = Vec::with_capacity(total);
+        let mut rejected = BTreeMap::new();
         for chunk in chunks {
-            records.extend(chunk?);
+            for item in chunk? {
+                match item {
+                    Ok(record) => records.push(record),
+                    Err(task) => *rejected.entry(task).or_default() += 1,
+                }
+            }
         }
         Ok(Dataset {
             config: config.clone(),
             reports,
             questions,
             records,
+            rejected,
         })
     }
 
@@ -302,6 +321,7 @@ impl Dataset {
             questions: self.questions.len(),
             conditions,
             tasks,
+            rejected: self.rejected.clone(),
         }
     }
 }
@@ -350,6 +370,8 @@ pub struct Summary {
     pub conditions: BTreeMap<String, usize>,
     /// Records per task and split.
     pub tasks: BTreeMap<(Task, Split), usize>,
+    /// Items per task left out because the teacher's answer disagreed with the gold answer.
+    pub rejected: BTreeMap<Task, usize>,
 }
 
 impl fmt::Display for Summary {
@@ -395,6 +417,20 @@ impl fmt::Display for Summary {
             totals[1],
             totals[2],
             totals.iter().sum::<usize>()
-        )
+        )?;
+        let rejected: usize = self.rejected.values().sum();
+        if rejected > 0 {
+            let per_task: Vec<String> = self
+                .rejected
+                .iter()
+                .map(|(task, n)| format!("{} {n}", task.name()))
+                .collect();
+            write!(
+                f,
+                "\n\n{rejected} teacher replies left out (answer disagreed with the gold answer): {}",
+                per_task.join(", ")
+            )?;
+        }
+        Ok(())
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Reads Hugging Face `config.json` and safetensors checkpoints, runs the decoder with a KV cache
 //! for generation, wraps a `tokenizers` tokenizer with Qwen's ChatML template, and trains LoRA
-//! adapters that round-trip with Python PEFT.
+//! adapters that round-trip with Python PEFT. [`serve`] serves a model over OpenAI's
+//! chat-completions API.
 
 #![deny(missing_docs)]
 
@@ -16,6 +17,7 @@ pub mod hub;
 pub mod kv_cache;
 pub mod lora;
 pub mod model;
+pub mod serve;
 pub mod tokenizer;
 
 pub use backend::{BackendKind, BackendTask};

@@ -3,14 +3,15 @@
 //! One trait, [`Teacher`], covers the three SleepCoT tasks ([`Task`]). The embedded default is
 //! [`ExpertTeacher`], a deterministic rule-based teacher that reasons over the report's data and
 //! ground truth (and, for knowledge questions, over the knowledge bank) with varied phrasing.
-//! A network teacher (an OpenAI-compatible chat endpoint) implements the same trait and gets its
-//! prompt from [`prompt`].
+//! A network teacher ([`chat::ChatTeacher`], any OpenAI-compatible chat endpoint) implements the
+//! same trait and gets its prompt from [`prompt`]; [`select`] picks one from configuration.
 //!
 //! Output is designed to be machine-checkable, and [`parse`] reads it back: findings are named by
 //! bracketed stable labels, recommendations are a numbered list each tagging the finding it
 //! addresses, a physician referral is a `Referral:` line, and the final answer follows the last
 //! `Answer:` marker. The number format is fixed in [`format`](mod@format).
 
+pub mod chat;
 mod expert;
 pub mod followup;
 pub mod format;
@@ -19,12 +20,14 @@ pub mod phrasing;
 pub mod prompt;
 mod recommendation;
 pub mod render;
+pub mod select;
 
 pub use expert::ExpertTeacher;
 pub use followup::{FollowUpKind, FollowUpQuestion, GoldAnswer, follow_up_questions};
 pub use prompt::{ChatMessage, SYSTEM_PROMPT, few_shot_prompt, system_prompt, user_message};
 pub use recommendation::quote_value;
 pub use render::render_report;
+pub use select::{SelectedTeacher, TeacherConfig};
 
 use serde::{Deserialize, Serialize};
 
@@ -147,6 +150,17 @@ pub enum TeacherError {
         source_id: String,
         /// What went wrong, in one clause.
         message: String,
+    },
+    /// A remote teacher's reply was unusable for training: its final answer disagrees with the
+    /// gold answer, or it has none. The data stage leaves the item out and counts it.
+    #[error("teacher {teacher} rejected its reply for {source_id}: {reason}")]
+    Rejected {
+        /// The teacher's name.
+        teacher: String,
+        /// The input it was asked about.
+        source_id: String,
+        /// Why, in one clause.
+        reason: String,
     },
 }
 
