@@ -1,11 +1,12 @@
 //! `cargo xtask data`: generate and write the synthetic dataset.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use sleepcot_data::pipeline::{DataConfig, Dataset, Progress};
+use sleepcot_data::science::{ScienceConfig, ScienceCounts};
 
 /// Options of `cargo xtask data`.
 #[derive(Debug, Args)]
@@ -61,10 +62,49 @@ fn load_config(args: &DataArgs) -> anyhow::Result<DataConfig> {
 /// Generates the dataset, writes it to `--out` and prints a summary table.
 pub fn run(args: &DataArgs) -> anyhow::Result<()> {
     let config = load_config(args)?;
-    // A chat teacher caches its replies beside the data, so a rerun pays for nothing twice.
-    let teacher = config
-        .teacher
-        .build(&args.out.join("teacher-cache"))
+    let dataset = generate_and_write(&config, &args.out)?;
+    println!("{}", dataset.summary());
+    println!("wrote {}", args.out.display());
+    Ok(())
+}
+
+/// Generates the dataset of `config` with a progress bar and writes it to `out`; a chat
+/// teacher caches its replies in `out/teacher-cache`, so a rerun pays for nothing twice.
+/// Shared by `cargo xtask data` and the experiment's data stage.
+pub fn generate_and_write(config: &DataConfig, out: &Path) -> anyhow::Result<Dataset> {
+    with_teacher(&config.teacher, out, |teacher, progress| {
+        Dataset::generate(config, teacher, progress)
+    })
+}
+
+/// Teaches the science questions of `config` and writes the dataset to `out` (same caching).
+pub fn science_and_write(
+    config: &ScienceConfig,
+    seed: u64,
+    out: &Path,
+) -> anyhow::Result<(Dataset, ScienceCounts)> {
+    let mut counts = ScienceCounts::default();
+    let dataset = with_teacher(&config.teacher, out, |teacher, progress| {
+        Dataset::from_science(config, seed, teacher, progress).map(|(d, c)| {
+            counts = c;
+            d
+        })
+    })?;
+    Ok((dataset, counts))
+}
+
+/// Builds the teacher, runs `make` with a progress bar, prints a chat teacher's statistics and
+/// writes the dataset to `out`.
+fn with_teacher(
+    teacher: &sleepcot_data::teacher::TeacherConfig,
+    out: &Path,
+    make: impl FnOnce(
+        &dyn sleepcot_data::teacher::Teacher,
+        &(dyn Fn(Progress) + Sync),
+    ) -> Result<Dataset, sleepcot_data::pipeline::DataError>,
+) -> anyhow::Result<Dataset> {
+    let teacher = teacher
+        .build(&out.join("teacher-cache"))
         .context("could not set up the teacher")?;
     let bar = ProgressBar::new(0);
     bar.set_style(
@@ -77,7 +117,7 @@ pub fn run(args: &DataArgs) -> anyhow::Result<()> {
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
     };
-    let generated = Dataset::generate(&config, teacher.as_teacher(), &on_progress);
+    let generated = make(teacher.as_teacher(), &on_progress);
     bar.finish_and_clear();
     if let Some(stats) = teacher.chat_stats() {
         println!(
@@ -92,9 +132,7 @@ pub fn run(args: &DataArgs) -> anyhow::Result<()> {
     }
     let dataset = generated.context("could not generate the dataset")?;
     dataset
-        .write(&args.out)
-        .with_context(|| format!("could not write the dataset to {}", args.out.display()))?;
-    println!("{}", dataset.summary());
-    println!("wrote {}", args.out.display());
-    Ok(())
+        .write(out)
+        .with_context(|| format!("could not write the dataset to {}", out.display()))?;
+    Ok(dataset)
 }

@@ -6,6 +6,7 @@
 mod bench;
 mod data;
 mod eval;
+mod experiment;
 mod serve;
 mod train;
 
@@ -23,6 +24,15 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a whole experiment from `experiments/NAME.toml` (default: quick), reusing every
+    /// stage that already finished with the same configuration.
+    Experiment(experiment::ExperimentArgs),
+    /// List the experiments in `experiments/`, one line each.
+    List {
+        /// Where the experiment files are.
+        #[arg(long, default_value = "experiments")]
+        dir: std::path::PathBuf,
+    },
     /// Generate the synthetic dataset: reports, knowledge questions and instruction records.
     Data(data::DataArgs),
     /// Train one student configuration (all its stages), resuming from its last checkpoint.
@@ -45,6 +55,8 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Experiment(args) => experiment::run(args),
+        Command::List { dir } => experiment::list(dir),
         Command::Data(args) => data::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Train(args) => train::run(args),

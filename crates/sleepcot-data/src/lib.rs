@@ -15,6 +15,7 @@ pub mod persona;
 pub mod pipeline;
 pub mod report;
 pub mod rng;
+pub mod science;
 pub mod simulate;
 pub mod teacher;
 pub mod validate;

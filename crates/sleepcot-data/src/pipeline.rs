@@ -22,7 +22,7 @@ use crate::persona::{MixError, PopulationMix};
 use crate::report::{Report, generate_reports};
 use crate::teacher::{
     FollowUpQuestion, Task, Teacher, TeacherConfig, TeacherError, TeacherInput,
-    follow_up_questions, system_prompt, user_message,
+    follow_up_questions, system_prompt_for, user_message,
 };
 
 /// Everything the data stage depends on. Unknown keys are rejected; missing ones take defaults.
@@ -94,6 +94,9 @@ pub enum DataError {
     /// A file could not be written.
     #[error(transparent)]
     Io(#[from] IoError),
+    /// A science question file could not be read or has a bad line.
+    #[error(transparent)]
+    Science(#[from] crate::science::ScienceFormatError),
 }
 
 /// A progress update: `done` of `total` items of `stage` are finished.
@@ -125,13 +128,19 @@ pub struct Dataset {
 }
 
 /// One item to teach, before the teacher has seen it.
-struct Pending<'a> {
-    index: u64,
-    input: TeacherInput<'a>,
-    id: String,
-    split: Split,
-    person_id: Option<String>,
-    fact_id: Option<String>,
+pub(crate) struct Pending<'a> {
+    /// The item's index in the teacher's random stream.
+    pub index: u64,
+    /// What the teacher reads.
+    pub input: TeacherInput<'a>,
+    /// The record id.
+    pub id: String,
+    /// The split the record goes to.
+    pub split: Split,
+    /// The person of a report item.
+    pub person_id: Option<String>,
+    /// The fact (or dataset question) of a knowledge item.
+    pub fact_id: Option<String>,
 }
 
 /// Items are taught in chunks of this size, so progress moves and a network teacher can batch.
@@ -210,65 +219,7 @@ impl Dataset {
             });
         }
 
-        let total = pending.len();
-        let done = AtomicUsize::new(0);
-        progress(Progress {
-            stage: "teaching",
-            done: 0,
-            total,
-        });
-        type Taught = Result<Vec<Result<InstructionRecord, Task>>, TeacherError>;
-        let chunks: Vec<Taught> = pending
-            .par_chunks(TEACH_CHUNK)
-            .map(|chunk| {
-                let items: Vec<(u64, TeacherInput<'_>)> =
-                    chunk.iter().map(|p| (p.index, p.input)).collect();
-                let outputs = teacher.teach_batch(&items, seed);
-                let records = chunk
-                    .iter()
-                    .zip(outputs)
-                    .map(|(p, out)| {
-                        let task = p.input.task();
-                        let out = match out {
-                            Ok(out) => out,
-                            Err(TeacherError::Rejected { .. }) => return Ok(Err(task)),
-                            Err(e) => return Err(e),
-                        };
-                        Ok(Ok(InstructionRecord {
-                            id: p.id.clone(),
-                            task,
-                            split: p.split,
-                            person_id: p.person_id.clone(),
-                            source_id: p.input.source_id(),
-                            fact_id: p.fact_id.clone(),
-                            teacher: teacher.name().to_string(),
-                            system: system_prompt(task).to_string(),
-                            user: user_message(&p.input),
-                            assistant: out.text(),
-                            rationale: out.rationale,
-                            answer: out.answer,
-                        }))
-                    })
-                    .collect::<Taught>();
-                let finished = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
-                progress(Progress {
-                    stage: "teaching",
-                    done: finished,
-                    total,
-                });
-                records
-            })
-            .collect();
-        let mut records = Vec::with_capacity(total);
-        let mut rejected = BTreeMap::new();
-        for chunk in chunks {
-            for item in chunk? {
-                match item {
-                    Ok(record) => records.push(record),
-                    Err(task) => *rejected.entry(task).or_default() += 1,
-                }
-            }
-        }
+        let (records, rejected) = teach_all(&pending, teacher, seed, progress)?;
         Ok(Dataset {
             config: config.clone(),
             reports,
@@ -433,4 +384,74 @@ impl fmt::Display for Summary {
         }
         Ok(())
     }
+}
+/// Teaches every pending item in parallel chunks (results in item order, whatever the thread
+/// count) and turns the replies into instruction records; items whose reply the teacher
+/// rejected are counted per task instead. Shared by the simulated and the science datasets.
+pub(crate) fn teach_all(
+    pending: &[Pending<'_>],
+    teacher: &dyn Teacher,
+    seed: u64,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(Vec<InstructionRecord>, BTreeMap<Task, usize>), DataError> {
+    let total = pending.len();
+    let done = AtomicUsize::new(0);
+    progress(Progress {
+        stage: "teaching",
+        done: 0,
+        total,
+    });
+    type Taught = Result<Vec<Result<InstructionRecord, Task>>, TeacherError>;
+    let chunks: Vec<Taught> = pending
+        .par_chunks(TEACH_CHUNK)
+        .map(|chunk| {
+            let items: Vec<(u64, TeacherInput<'_>)> =
+                chunk.iter().map(|p| (p.index, p.input)).collect();
+            let outputs = teacher.teach_batch(&items, seed);
+            let records = chunk
+                .iter()
+                .zip(outputs)
+                .map(|(p, out)| {
+                    let task = p.input.task();
+                    let out = match out {
+                        Ok(out) => out,
+                        Err(TeacherError::Rejected { .. }) => return Ok(Err(task)),
+                        Err(e) => return Err(e),
+                    };
+                    Ok(Ok(InstructionRecord {
+                        id: p.id.clone(),
+                        task,
+                        split: p.split,
+                        person_id: p.person_id.clone(),
+                        source_id: p.input.source_id(),
+                        fact_id: p.fact_id.clone(),
+                        teacher: teacher.name().to_string(),
+                        system: system_prompt_for(&p.input),
+                        user: user_message(&p.input),
+                        assistant: out.text(),
+                        rationale: out.rationale,
+                        answer: out.answer,
+                    }))
+                })
+                .collect::<Taught>();
+            let finished = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
+            progress(Progress {
+                stage: "teaching",
+                done: finished,
+                total,
+            });
+            records
+        })
+        .collect();
+    let mut records = Vec::with_capacity(total);
+    let mut rejected = BTreeMap::new();
+    for chunk in chunks {
+        for item in chunk? {
+            match item {
+                Ok(record) => records.push(record),
+                Err(task) => *rejected.entry(task).or_default() += 1,
+            }
+        }
+    }
+    Ok((records, rejected))
 }

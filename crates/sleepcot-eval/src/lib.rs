@@ -63,6 +63,11 @@ pub use run_dir::RunDir;
 pub use student::{Student, StudentPredictor, TwoStagePredictor};
 pub use testset::TestSet;
 
+/// The README's code examples, compiled as doctests so they keep up with the API.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 #[cfg(test)]
 mod test_data {
     //! One small simulated dataset, taught by the expert teacher, shared by the unit tests.

@@ -46,6 +46,43 @@ pub struct Qwen2Config {
 pub const ARCHITECTURE: &str = "Qwen2ForCausalLM";
 
 impl Qwen2Config {
+    /// Parameters of a model of this shape, counted without building it: embeddings, per
+    /// layer the attention projections (q, k, v with biases, o without), the SwiGLU MLP and
+    /// two RMSNorms, the final norm, and the output head when it is not tied. Used to size
+    /// runs before any weight exists.
+    pub fn parameter_count(&self) -> u64 {
+        let h = self.hidden_size as u64;
+        let q = (self.num_attention_heads * self.head_dim) as u64;
+        let kv = (self.num_key_value_heads * self.head_dim) as u64;
+        let attention = (h * q + q) + 2 * (h * kv + kv) + q * h;
+        let mlp = 3 * h * self.intermediate_size as u64;
+        let layer = attention + mlp + 2 * h;
+        let embeddings = self.vocab_size as u64 * h;
+        let head = if self.tie_word_embeddings {
+            0
+        } else {
+            embeddings
+        };
+        embeddings + self.num_hidden_layers as u64 * layer + h + head
+    }
+
+    /// `(in, out)` widths of one decoder layer's projection, as LoRA sees it.
+    pub fn projection_shape(&self, module: crate::lora::TargetModule) -> (usize, usize) {
+        use crate::lora::TargetModule::*;
+        let (h, i) = (self.hidden_size, self.intermediate_size);
+        let (q, kv) = (
+            self.num_attention_heads * self.head_dim,
+            self.num_key_value_heads * self.head_dim,
+        );
+        match module {
+            Q => (h, q),
+            K | V => (h, kv),
+            O => (q, h),
+            Gate | Up => (h, i),
+            Down => (i, h),
+        }
+    }
+
     /// Reads and validates a `config.json` file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();

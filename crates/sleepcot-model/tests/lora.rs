@@ -489,3 +489,24 @@ fn saving_without_adapters_is_an_error() {
     let err = save_peft_adapter(&mut model, dir.path(), None).unwrap_err();
     assert!(matches!(err, LoraError::NoAdapters));
 }
+
+#[test]
+fn parameter_counts_match_built_models() {
+    use burn::module::Module;
+    for fixture in ["tiny-untied", "tiny-tied"] {
+        let dir = fixtures().join(fixture);
+        let config = Qwen2Config::from_file(dir.join("config.json")).unwrap();
+        let mut model: Qwen2ForCausalLM<B> =
+            load_pretrained(&dir, DType::F32, &Default::default()).unwrap();
+        let base = model.num_params() as u64;
+        assert_eq!(config.parameter_count(), base, "{fixture}");
+        let lora = LoraConfig::all_projections(4, 8.0, 0.0);
+        apply_lora(&mut model, &lora, 1).unwrap();
+        let with_adapters = model.num_params() as u64;
+        assert_eq!(
+            lora.parameter_count(&config),
+            with_adapters - base,
+            "{fixture}"
+        );
+    }
+}

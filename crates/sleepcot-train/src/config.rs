@@ -207,6 +207,29 @@ fn all_tasks() -> Vec<Task> {
 }
 
 impl TrainConfig {
+    /// Every default: seed 17, all three tasks, a CoT objective, a default from-scratch student
+    /// with a 2048-token BPE, AdamW at 1e-3 and one epoch on the CPU; reads `train.jsonl` and
+    /// `val.jsonl` from `data` and writes to `out`.
+    pub fn new(data: impl Into<PathBuf>, out: impl Into<PathBuf>) -> Self {
+        TrainConfig {
+            seed: default_seed(),
+            data: data.into(),
+            out: out.into(),
+            tasks: all_tasks(),
+            max_train_records: None,
+            max_val_records: None,
+            objective: Objective::default(),
+            student: StudentConfig::Scratch {
+                model: ScratchModel::default(),
+                vocab_size: default_vocab(),
+                tokenizer: None,
+            },
+            optim: OptimConfig::default(),
+            run: LoopConfig::default(),
+            backend: BackendKind::default(),
+        }
+    }
+
     /// Reads and validates a TOML file; relative `data`/`out` paths are taken from the
     /// current directory, as a shell user expects.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {

@@ -157,6 +157,14 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
     Ok(outcome)
 }
 
+/// The tokenizer [`train`] would use for `config`: a pretrained model's own, the configured
+/// `tokenizer.json`, or a BPE trained on the configured training records. An experiment calls
+/// it once and shares the result between its variants.
+pub fn build_run_tokenizer(config: &TrainConfig) -> Result<ChatTokenizer> {
+    let records = load_records(config, "train", config.max_train_records)?;
+    build_tokenizer(&config.student, &records)
+}
+
 /// Runs one stage on the backend [`sleepcot_model::BackendKind::run`] picks.
 struct StageTask<'a> {
     config: &'a TrainConfig,

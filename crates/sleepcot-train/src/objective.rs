@@ -107,6 +107,19 @@ impl Objective {
         }
     }
 
+    /// How a one-model student trained with this objective is asked at test time: the answer
+    /// after its own rationale (CoT), the answer alone (label-only) or the `[answer]` task
+    /// (step-by-step, whose rationale task is only a training signal). `None` for two-stage,
+    /// which chains a rationale and an answer prompt.
+    pub fn answer_format(&self) -> Option<StudentFormat> {
+        match self {
+            Objective::LabelOnly => Some(StudentFormat::AnswerOnly),
+            Objective::Cot => Some(StudentFormat::RationaleThenAnswer),
+            Objective::StepByStep { .. } => Some(StudentFormat::PrefixedAnswer),
+            Objective::TwoStage { .. } => None,
+        }
+    }
+
     /// The formats a record is turned into for `stage`, each with the weight of its mean token
     /// loss; the weights of a stage sum to one.
     pub fn parts(&self, stage: Stage) -> Vec<(StudentFormat, f64)> {

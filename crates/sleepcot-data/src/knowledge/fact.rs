@@ -30,6 +30,9 @@ pub enum Topic {
     RedFlags,
     /// Sleep questionnaires and their cut-offs.
     Questionnaires,
+    /// Not a bank topic: questions read from a science dataset (ARC, OpenBookQA) for Sci-CoT.
+    /// No fact has it, and [`Topic::ALL`] leaves it out.
+    Science,
 }
 
 impl Topic {
@@ -60,6 +63,7 @@ impl Topic {
             Topic::OtherDisorders => "sleep disorders",
             Topic::RedFlags => "warning signs in sleep",
             Topic::Questionnaires => "sleep questionnaires",
+            Topic::Science => "science",
         }
     }
 }

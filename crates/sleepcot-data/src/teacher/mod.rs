@@ -24,7 +24,10 @@ pub mod select;
 
 pub use expert::ExpertTeacher;
 pub use followup::{FollowUpKind, FollowUpQuestion, GoldAnswer, follow_up_questions};
-pub use prompt::{ChatMessage, SYSTEM_PROMPT, few_shot_prompt, system_prompt, user_message};
+pub use prompt::{
+    ChatMessage, SCIENCE_SYSTEM_PROMPT, SYSTEM_PROMPT, few_shot_prompt, system_prompt,
+    system_prompt_for, user_message,
+};
 pub use recommendation::quote_value;
 pub use render::render_report;
 pub use select::{SelectedTeacher, TeacherConfig};

@@ -46,6 +46,28 @@ pub fn system_prompt(task: Task) -> String {
     }
 }
 
+/// The preamble of the system prompt for science questions (ARC, OpenBookQA).
+pub const SCIENCE_SYSTEM_PROMPT: &str = "You are a careful science tutor. You reason step by step from what the question states and from established science, and finish with a line that starts with \"Answer:\".";
+
+/// The system prompt for one item: [`system_prompt`] of its task, except that a science
+/// question (from a science dataset rather than the sleep knowledge bank) gets a science
+/// tutor's prompt with the same output format.
+pub fn system_prompt_for(input: &TeacherInput<'_>) -> String {
+    match input {
+        TeacherInput::Knowledge(q) if q.topic == crate::knowledge::Topic::Science => format!(
+            "{SCIENCE_SYSTEM_PROMPT}\nAnswer the multiple-choice science question. State the facts or reasoning that decide it, say which option they support, then end with \"{ANSWER_MARKER} X\" where X is A, B, C or D."
+        ),
+        other => system_prompt(other.task()),
+    }
+}
+
+/// Whether two items belong to the same domain (a science question and a sleep-knowledge
+/// question do not, so one is never the other's few-shot example).
+fn same_domain(a: &TeacherInput<'_>, b: &TeacherInput<'_>) -> bool {
+    let science = |i: &TeacherInput<'_>| matches!(i, TeacherInput::Knowledge(q) if q.topic == crate::knowledge::Topic::Science);
+    a.task() == b.task() && science(a) == science(b)
+}
+
 /// The user message for `input`: the rendered report with the request or question, or the
 /// multiple-choice question with its options. Never contains ground truth.
 pub fn user_message(input: &TeacherInput<'_>) -> String {
@@ -71,17 +93,17 @@ fn message(role: &str, content: String) -> ChatMessage {
 /// pair per example (the assistant turn written by [`ExpertTeacher`] with `seed` and the
 /// example's position as index), then the target's user message.
 ///
-/// Examples of another task than the target's are skipped, so a mixed pool can be passed.
+/// Examples of another task or domain than the target's are skipped, so a mixed pool can be
+/// passed.
 /// Fails only when the expert teacher cannot answer an example (e.g. a report without nights).
 pub fn few_shot_prompt(
     target: &TeacherInput<'_>,
     examples: &[TeacherInput<'_>],
     seed: u64,
 ) -> Result<Vec<ChatMessage>, TeacherError> {
-    let task = target.task();
-    let mut messages = vec![message("system", system_prompt(task))];
+    let mut messages = vec![message("system", system_prompt_for(target))];
     for (i, example) in examples.iter().enumerate() {
-        if example.task() != task {
+        if !same_domain(example, target) {
             continue;
         }
         let out = ExpertTeacher.teach(example, seed, i as u64)?;

@@ -103,6 +103,20 @@ impl Default for LoraConfig {
 }
 
 impl LoraConfig {
+    /// Trainable parameters these adapters add to a model of shape `model`: `r·(in + out)` per
+    /// adapted projection per layer.
+    pub fn parameter_count(&self, model: &crate::Qwen2Config) -> u64 {
+        let per_layer: usize = self
+            .target_modules
+            .iter()
+            .map(|m| {
+                let (i, o) = model.projection_shape(*m);
+                self.r * (i + o)
+            })
+            .sum();
+        (per_layer * model.num_hidden_layers) as u64
+    }
+
     /// A configuration adapting all seven projections.
     pub fn all_projections(r: usize, alpha: f64, dropout: f64) -> Self {
         Self {

@@ -1,0 +1,315 @@
+//! What each stage of an experiment does, and which outputs it owns.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use burn::tensor::backend::Backend;
+use sleepcot_eval::baselines::RandomLetter;
+use sleepcot_eval::predict::RandomLetterPredictor;
+use sleepcot_eval::prediction::{RationaleSource, VariantKind};
+use sleepcot_eval::student::{Student, StudentPredictor, TwoStagePredictor};
+use sleepcot_eval::{BootstrapConfig, EvalConfig, RunDir, RunOptions, TestSet};
+use sleepcot_model::BackendTask;
+use sleepcot_train::{Objective, Stage, TwoStageStudents};
+
+use super::plan::StageKind;
+use super::spec::{Experiment, VariantSpec};
+use super::stage::remove_path;
+
+/// `run/tokenizer/tokenizer.json`: the tokenizer every variant shares.
+pub fn tokenizer_path(run: &Path) -> PathBuf {
+    run.join("tokenizer").join("tokenizer.json")
+}
+
+/// Removes what a stage wrote in an earlier run with another configuration, so nothing stale
+/// is resumed or read. Data keeps its teacher cache (paid-for replies stay valid whatever the
+/// configuration, because they are keyed by the request).
+pub fn clear(experiment: &Experiment, run: &Path, kind: StageKind) -> anyhow::Result<()> {
+    let spec = &experiment.spec;
+    let dir = RunDir::new(run);
+    match kind {
+        StageKind::Data => {
+            for name in [
+                "instructions",
+                "reports.jsonl",
+                "reports.parquet",
+                "questions.jsonl",
+                "questions.parquet",
+                "config.json",
+            ] {
+                remove_path(&dir.data().join(name))?;
+            }
+        }
+        StageKind::Tokenizer => remove_path(&run.join("tokenizer"))?,
+        StageKind::Train(i) => remove_path(&dir.train().join(&spec.variants[i].name))?,
+        StageKind::Predict(i) => {
+            for name in variant_names(&spec.variants[i]) {
+                for ext in ["jsonl", "parquet", "meta.json"] {
+                    remove_path(&dir.predictions().join(format!("{name}.{ext}")))?;
+                }
+            }
+        }
+        StageKind::Baselines => {
+            for name in super::BASELINE_NAMES {
+                for ext in ["jsonl", "parquet", "meta.json"] {
+                    remove_path(&dir.predictions().join(format!("{name}.{ext}")))?;
+                }
+            }
+        }
+        StageKind::Eval => remove_path(&dir.eval())?,
+        StageKind::Report => remove_path(&run.join("report.md"))?,
+    }
+    Ok(())
+}
+
+/// The prediction variants a student variant writes: its own name, and for Sci-CoT also the
+/// answer stage reading the teacher's rationale and no rationale.
+pub fn variant_names(variant: &VariantSpec) -> Vec<String> {
+    match variant.objective {
+        Objective::TwoStage { .. } => RationaleSource::ALL
+            .iter()
+            .map(|s| format!("{}{}", variant.name, s.suffix()))
+            .collect(),
+        _ => vec![variant.name.clone()],
+    }
+}
+
+/// Every prediction variant of the experiment, baselines first.
+pub fn all_variant_names(experiment: &Experiment) -> Vec<String> {
+    let spec = &experiment.spec;
+    let mut names: Vec<String> = match (spec.eval.baselines, spec.science.is_some()) {
+        (false, _) => Vec::new(),
+        (true, true) => vec![RandomLetterPredictor::default().name],
+        (true, false) => super::BASELINE_NAMES
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    };
+    for v in &experiment.spec.variants {
+        names.extend(variant_names(v));
+    }
+    names
+}
+
+/// The relative cost of a stage, for running the costliest first: the number of sequences a
+/// training record becomes, or of generation passes a prediction makes.
+pub fn cost(experiment: &Experiment, kind: StageKind) -> usize {
+    let objective = |i: usize| experiment.spec.variants[i].objective;
+    match kind {
+        StageKind::Train(i) => {
+            let o = objective(i);
+            o.stages().iter().map(|s| o.parts(*s).len()).sum()
+        }
+        StageKind::Predict(i) => match objective(i) {
+            Objective::TwoStage { .. } => 4,
+            _ => 1,
+        },
+        _ => 0,
+    }
+}
+
+/// Runs one stage; returns a short line for the progress output. `quiet` turns progress bars
+/// off (stages running side by side would draw over each other).
+pub fn stage(
+    experiment: &Experiment,
+    run: &Path,
+    kind: StageKind,
+    quiet: bool,
+) -> anyhow::Result<Option<String>> {
+    let spec = &experiment.spec;
+    let dir = RunDir::new(run);
+    match kind {
+        StageKind::Data if spec.science.is_some() => {
+            let science = spec.science.as_ref().expect("matched above");
+            let (dataset, counts) =
+                crate::data::science_and_write(science, spec.seed, &dir.data())?;
+            Ok(Some(format!(
+                "{} questions ({} train, {} val, {} test), {} records; left out: {} without four options, {} repeated ids",
+                dataset.questions.len(),
+                counts.kept.get("train").copied().unwrap_or(0),
+                counts.kept.get("val").copied().unwrap_or(0),
+                counts.kept.get("test").copied().unwrap_or(0),
+                dataset.records.len(),
+                counts.not_four_options,
+                counts.duplicates
+            )))
+        }
+        StageKind::Data => {
+            let dataset = crate::data::generate_and_write(&spec.data_config(), &dir.data())?;
+            let s = dataset.summary();
+            Ok(Some(format!(
+                "{} reports, {} questions, {} records",
+                s.reports,
+                s.questions,
+                dataset.records.len()
+            )))
+        }
+        StageKind::Tokenizer => {
+            let config = spec.train_config(&spec.variants[0], run, None);
+            let tokenizer = sleepcot_train::build_run_tokenizer(&config)
+                .context("could not build the tokenizer")?;
+            let path = tokenizer_path(run);
+            let parent = path.parent().expect("the tokenizer path has a parent");
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("could not create {}", parent.display()))?;
+            tokenizer.save(&path)?;
+            Ok(Some(format!("{} tokens", tokenizer.vocab_size())))
+        }
+        StageKind::Train(i) => {
+            let variant = &spec.variants[i];
+            let tokenizer = tokenizer_path(run);
+            let mut config = spec.train_config(variant, run, Some(&tokenizer));
+            config.run.progress &= !quiet;
+            let outcome = sleepcot_train::train(&config)
+                .with_context(|| format!("training variant {} failed", variant.name))?;
+            let parts: Vec<String> = outcome
+                .stages
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} {} steps, loss {:.3}{}",
+                        s.stage.dir_name(),
+                        s.steps,
+                        s.final_train_loss,
+                        s.final_val_loss
+                            .map_or(String::new(), |v| format!(" (val {v:.3})"))
+                    )
+                })
+                .collect();
+            Ok(Some(parts.join("; ")))
+        }
+        StageKind::Predict(i) => {
+            let variant = &spec.variants[i];
+            let test = TestSet::load(&dir)?;
+            let task = PredictTask {
+                run: &dir,
+                test: &test,
+                variant,
+                max_new_tokens: spec.eval.max_new_tokens,
+                options: RunOptions {
+                    batch_size: spec.eval.batch_size,
+                    progress: !quiet,
+                },
+                backend: spec.backend.to_string(),
+            };
+            let written = spec.backend.run(task)??;
+            Ok(Some(written.join("; ")))
+        }
+        StageKind::Baselines if spec.science.is_some() => {
+            // The expert teacher and generic sleep advice know nothing of science questions.
+            let test = TestSet::load(&dir)?;
+            let items: Vec<_> = test.items().collect();
+            let mut random = RandomLetterPredictor {
+                letters: RandomLetter { seed: spec.seed },
+                ..RandomLetterPredictor::default()
+            };
+            let (_, info) =
+                sleepcot_eval::run_predictions(&mut random, &items, &dir, &RunOptions::default())?;
+            Ok(Some(info.name))
+        }
+        StageKind::Baselines => {
+            let test = TestSet::load(&dir)?;
+            let names =
+                sleepcot_eval::predict_baselines(&dir, &test, spec.seed, &RunOptions::default())?;
+            Ok(Some(names.join(", ")))
+        }
+        StageKind::Eval => {
+            let config = EvalConfig {
+                bootstrap: BootstrapConfig {
+                    resamples: spec.eval.resamples,
+                    seed: spec.seed,
+                    ..BootstrapConfig::default()
+                },
+                ..EvalConfig::default()
+            };
+            let names = all_variant_names(experiment);
+            let out = sleepcot_eval::evaluate_run(&dir, Some(&names), &config)
+                .with_context(|| format!("could not evaluate {}", run.display()))?;
+            Ok(Some(format!(
+                "{} variants, {} plots",
+                out.metrics.variants.len(),
+                out.plots.len()
+            )))
+        }
+        StageKind::Report => {
+            let path = super::summary::write_report(experiment, run)?;
+            Ok(Some(path.display().to_string()))
+        }
+    }
+}
+
+/// Generates one variant's answers on the experiment's backend.
+struct PredictTask<'a> {
+    run: &'a RunDir,
+    test: &'a TestSet,
+    variant: &'a VariantSpec,
+    max_new_tokens: usize,
+    options: RunOptions,
+    backend: String,
+}
+
+impl PredictTask<'_> {
+    fn model_dir(&self, stage: Stage) -> PathBuf {
+        self.run
+            .train()
+            .join(&self.variant.name)
+            .join(stage.dir_name())
+            .join("model")
+    }
+}
+
+impl BackendTask for PredictTask<'_> {
+    type Output = anyhow::Result<Vec<String>>;
+
+    fn run<B: Backend>(self, device: B::Device) -> Self::Output {
+        let items: Vec<_> = self.test.items().collect();
+        let load = |stage| Student::<B>::load(&self.model_dir(stage), &device, self.max_new_tokens);
+        let mut written = Vec::new();
+        let mut record = |rows: usize, name: String| written.push(format!("{name} {rows} answers"));
+        match self.variant.objective {
+            Objective::TwoStage { students } => {
+                let (rationale, answer) = match students {
+                    TwoStageStudents::Two => (load(Stage::Rationale)?, Some(load(Stage::Answer)?)),
+                    TwoStageStudents::One => (load(Stage::Main)?, None),
+                };
+                let answer = answer.as_ref().unwrap_or(&rationale);
+                for source in RationaleSource::ALL {
+                    let mut predictor = TwoStagePredictor::new(
+                        &self.variant.name,
+                        &rationale,
+                        answer,
+                        source,
+                        &self.backend,
+                    );
+                    let (rows, info) = sleepcot_eval::run_predictions(
+                        &mut predictor,
+                        &items,
+                        self.run,
+                        &self.options,
+                    )?;
+                    record(rows.len(), info.name);
+                }
+            }
+            objective => {
+                let format = objective
+                    .answer_format()
+                    .expect("every one-model objective has an answer format");
+                let mut predictor = StudentPredictor {
+                    name: self.variant.name.clone(),
+                    student: load(Stage::Main)?,
+                    format,
+                    kind: VariantKind::Student,
+                    backend: self.backend.clone(),
+                };
+                let (rows, info) = sleepcot_eval::run_predictions(
+                    &mut predictor,
+                    &items,
+                    self.run,
+                    &self.options,
+                )?;
+                record(rows.len(), info.name);
+            }
+        }
+        Ok(written)
+    }
+}
