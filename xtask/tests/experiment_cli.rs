@@ -151,15 +151,29 @@ fn runs_caches_and_resumes_after_a_kill() {
         .collect();
     assert!(ran.is_empty(), "{again}");
 
-    // A changed variant reruns only what depends on it.
-    let changed = SMALL.replace("max_new_tokens = 12", "max_new_tokens = 10");
-    std::fs::write(&file, changed).unwrap();
-    let third = ok(&experiment(&file, &out)
+    // A changed evaluation setting reruns only the evaluation and the report.
+    let fewer = SMALL.replace("resamples = 200", "resamples = 150");
+    std::fs::write(&file, &fewer).unwrap();
+    let third = ok(&experiment(&file, &out).output().unwrap());
+    for stage in ["train.sci", "predict.label", "predict.baselines"] {
+        assert_eq!(status_of(&third, stage), "cached", "{third}");
+    }
+    for stage in ["eval", "report"] {
+        assert_eq!(status_of(&third, stage), "ran", "{third}");
+    }
+
+    // `--only predict` after a generation setting changed: the predictions run, nothing after.
+    std::fs::write(
+        &file,
+        fewer.replace("max_new_tokens = 12", "max_new_tokens = 10"),
+    )
+    .unwrap();
+    let fourth = ok(&experiment(&file, &out)
         .args(["--only", "predict"])
         .output()
         .unwrap());
-    assert_eq!(status_of(&third, "predict.label"), "ran", "{third}");
-    assert_eq!(status_of(&third, "predict.baselines"), "cached", "{third}");
+    assert_eq!(status_of(&fourth, "predict.label"), "ran", "{fourth}");
+    assert!(!fourth.contains("[8/9] eval"), "{fourth}");
 }
 
 fn error_of(output: &Output) -> String {

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use burn::tensor::backend::Backend;
+use sleepcot_data::instructions::StudentFormat;
 use sleepcot_eval::baselines::RandomLetter;
 use sleepcot_eval::predict::RandomLetterPredictor;
 use sleepcot_eval::prediction::{RationaleSource, VariantKind};
@@ -195,22 +196,35 @@ pub fn stage(
             let written = spec.backend.run(task)??;
             Ok(Some(written.join("; ")))
         }
-        StageKind::Baselines if spec.science.is_some() => {
-            // The expert teacher and generic sleep advice know nothing of science questions.
-            let test = TestSet::load(&dir)?;
-            let items: Vec<_> = test.items().collect();
-            let mut random = RandomLetterPredictor {
-                letters: RandomLetter { seed: spec.seed },
-                ..RandomLetterPredictor::default()
-            };
-            let (_, info) =
-                sleepcot_eval::run_predictions(&mut random, &items, &dir, &RunOptions::default())?;
-            Ok(Some(info.name))
-        }
         StageKind::Baselines => {
             let test = TestSet::load(&dir)?;
-            let names =
-                sleepcot_eval::predict_baselines(&dir, &test, spec.seed, &RunOptions::default())?;
+            let options = RunOptions {
+                batch_size: spec.eval.batch_size,
+                progress: !quiet,
+            };
+            let mut names = if spec.science.is_some() {
+                // The expert teacher and generic sleep advice know nothing of science questions.
+                let items: Vec<_> = test.items().collect();
+                let mut random = RandomLetterPredictor {
+                    letters: RandomLetter { seed: spec.seed },
+                    ..RandomLetterPredictor::default()
+                };
+                vec![
+                    sleepcot_eval::run_predictions(&mut random, &items, &dir, &options)?
+                        .1
+                        .name,
+                ]
+            } else {
+                sleepcot_eval::predict_baselines(&dir, &test, spec.seed, &options)?
+            };
+            let untrained = UntrainedTask {
+                experiment,
+                run,
+                dir: &dir,
+                test: &test,
+                options,
+            };
+            names.push(spec.backend.run(untrained)??);
             Ok(Some(names.join(", ")))
         }
         StageKind::Eval => {
@@ -235,6 +249,47 @@ pub fn stage(
             let path = super::summary::write_report(experiment, run)?;
             Ok(Some(path.display().to_string()))
         }
+    }
+}
+
+/// The variant name of the untrained student.
+pub const UNTRAINED: &str = "untrained";
+
+/// The student every variant starts from, before any training (a scratch student's seeded
+/// initialisation, or the pretrained checkpoint), asked for rationale and answer: the baseline
+/// that shows what training added.
+struct UntrainedTask<'a> {
+    experiment: &'a Experiment,
+    run: &'a Path,
+    dir: &'a RunDir,
+    test: &'a TestSet,
+    options: RunOptions,
+}
+
+impl BackendTask for UntrainedTask<'_> {
+    type Output = anyhow::Result<String>;
+
+    fn run<B: Backend>(self, device: B::Device) -> Self::Output {
+        let spec = &self.experiment.spec;
+        let config =
+            spec.train_config(&spec.variants[0], self.run, Some(&tokenizer_path(self.run)));
+        let tokenizer =
+            sleepcot_model::tokenizer::ChatTokenizer::from_file(tokenizer_path(self.run))?;
+        // The seed of a run's first student (`sleepcot_train::train` mixes in the stage index).
+        let seed = sleepcot_model::model::mix_seed(spec.seed, 0);
+        let model =
+            sleepcot_train::student::build_model::<B>(&config.student, &tokenizer, seed, &device)?;
+        let mut predictor = StudentPredictor {
+            name: UNTRAINED.to_string(),
+            student: Student::new(model, tokenizer, spec.eval.max_new_tokens),
+            format: StudentFormat::RationaleThenAnswer,
+            kind: VariantKind::Untrained,
+            backend: spec.backend.to_string(),
+        };
+        let items: Vec<_> = self.test.items().collect();
+        let (_, info) =
+            sleepcot_eval::run_predictions(&mut predictor, &items, self.dir, &self.options)?;
+        Ok(info.name)
     }
 }
 

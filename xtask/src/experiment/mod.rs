@@ -25,7 +25,7 @@ use spec::Experiment;
 use stage::{Decision, StageRecord, Stages, Status};
 
 /// Names the baselines' predictions use, which no variant may take.
-pub const BASELINE_NAMES: [&str; 3] = ["expert", "generic", "random_letter"];
+pub const BASELINE_NAMES: [&str; 4] = ["expert", "generic", "random_letter", execute::UNTRAINED];
 
 /// Options of `cargo xtask experiment`.
 #[derive(Debug, Args)]

@@ -136,7 +136,13 @@ impl Plan {
             predicted.push(push(name, StageKind::Predict(i), hash));
         }
         if spec.eval.baselines {
-            let hash = stage_hash("predict.baselines", &spec.seed, &[&data]);
+            // The untrained student is a baseline too: it reads the tokenizer and the student.
+            let key = serde_json::json!({
+                "seed": spec.seed,
+                "student": first.student,
+                "predict": predict_key,
+            });
+            let hash = stage_hash("predict.baselines", &key, &[&data, &tokenizer]);
             predicted.push(push("predict.baselines".into(), StageKind::Baselines, hash));
         }
         let eval_key = serde_json::json!({"resamples": spec.eval.resamples, "seed": spec.seed});
