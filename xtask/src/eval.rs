@@ -4,16 +4,18 @@
 //! `cargo xtask data`, `DIR/predictions/<variant>.jsonl`, optional `DIR/train/<variant>/<stage>/
 //! metrics.csv`) and writes `DIR/eval/{metrics.json, scores.*, plots/, report.md}`. Nothing is
 //! generated unless asked: `--baselines` writes the model-free baselines' predictions, and
-//! `--student` / `--two-stage` generate the answers of exported students first.
+//! `--student` / `--two-stage` generate the answers of exported students first, and `--chat`
+//! asks an OpenAI-compatible endpoint (an LLM, or a served student).
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
 use sleepcot_data::instructions::StudentFormat;
+use sleepcot_data::teacher::chat::ChatTeacherConfig;
 use sleepcot_eval::prediction::{RationaleSource, VariantKind};
 use sleepcot_eval::student::{Student, StudentPredictor, TwoStagePredictor};
-use sleepcot_eval::{BootstrapConfig, EvalConfig, RunDir, RunOptions, TestSet};
+use sleepcot_eval::{BootstrapConfig, ChatPredictor, EvalConfig, RunDir, RunOptions, TestSet};
 
 type Cpu = burn::backend::Flex;
 
@@ -45,6 +47,12 @@ pub struct EvalArgs {
     /// and no rationale: `NAME=RATIONALE_DIR,ANSWER_DIR`. Repeatable.
     #[arg(long, value_name = "NAME=RATIONALE_DIR,ANSWER_DIR")]
     two_stage: Vec<String>,
+    /// First ask an OpenAI-compatible endpoint (an LLM, or a student behind `cargo xtask serve`):
+    /// `NAME=ENDPOINT.toml` or `NAME=ENDPOINT.toml@FORMAT`, where the TOML file holds the chat
+    /// settings of a chat teacher (`base_url`, `model`, `api_key_env`, `max_tokens`, ...).
+    /// Replies are cached in `RUN/chat-cache`. Repeatable.
+    #[arg(long, value_name = "NAME=ENDPOINT.toml[@FORMAT]")]
+    chat: Vec<String>,
     /// Longest generated answer, in tokens, for `--student` and `--two-stage`.
     #[arg(long, default_value_t = 256)]
     max_new_tokens: usize,
@@ -62,6 +70,52 @@ fn name_and_value<'a>(
     }
 }
 
+/// Reads `FORMAT` (a student format's snake-case name) for option `--{option}`.
+fn parse_format(option: &str, spec: &str, format: &str) -> anyhow::Result<StudentFormat> {
+    serde_json::from_value(format.into()).map_err(|_| {
+        anyhow::anyhow!(
+            "--{option} {spec:?}: unknown format {format:?}; expected rationale_then_answer, answer_only or prefixed_answer"
+        )
+    })
+}
+
+/// Asks the chat endpoints named by `--chat` and stores their answers.
+fn predict_chat(args: &EvalArgs, run: &RunDir, test: &TestSet) -> anyhow::Result<()> {
+    let items: Vec<_> = test.items().collect();
+    for spec in &args.chat {
+        let (name, value) = name_and_value("chat", spec, "NAME=ENDPOINT.toml[@FORMAT]")?;
+        let (file, format) = match value.rsplit_once('@') {
+            Some((file, format)) => (file, parse_format("chat", spec, format)?),
+            None => (value, StudentFormat::RationaleThenAnswer),
+        };
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("could not read the endpoint file {file}"))?;
+        let config: ChatTeacherConfig = toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{file} is not a valid chat endpoint: {}",
+                e.message().trim()
+            )
+        })?;
+        let mut predictor = ChatPredictor::new(
+            name,
+            config,
+            format,
+            VariantKind::Teacher,
+            &run.root.join("chat-cache"),
+        )?;
+        let (rows, _) =
+            sleepcot_eval::run_predictions(&mut predictor, &items, run, &RunOptions::default())?;
+        let stats = predictor.endpoint.stats();
+        println!(
+            "wrote {} predictions of {name} ({} fetched, {} from cache)",
+            rows.len(),
+            stats.fetched,
+            stats.cache_hits
+        );
+    }
+    Ok(())
+}
+
 /// Generates and stores the answers of the students named on the command line, on the CPU.
 fn predict_students(args: &EvalArgs, run: &RunDir, test: &TestSet) -> anyhow::Result<()> {
     let device = Default::default();
@@ -70,11 +124,7 @@ fn predict_students(args: &EvalArgs, run: &RunDir, test: &TestSet) -> anyhow::Re
     for spec in &args.student {
         let (name, value) = name_and_value("student", spec, "NAME=DIR[@FORMAT]")?;
         let (dir, format) = match value.split_once('@') {
-            Some((dir, format)) => {
-                let format: StudentFormat = serde_json::from_value(format.into())
-                    .map_err(|_| anyhow::anyhow!("--student {spec:?}: unknown format {format:?}; expected rationale_then_answer, answer_only or prefixed_answer"))?;
-                (dir, format)
-            }
+            Some((dir, format)) => (dir, parse_format("student", spec, format)?),
             None => (value, StudentFormat::RationaleThenAnswer),
         };
         let student =
@@ -113,7 +163,11 @@ fn predict_students(args: &EvalArgs, run: &RunDir, test: &TestSet) -> anyhow::Re
 /// Evaluates the run and prints where the outputs went.
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let run = RunDir::new(&args.run);
-    if args.baselines || !args.student.is_empty() || !args.two_stage.is_empty() {
+    if args.baselines
+        || !args.student.is_empty()
+        || !args.two_stage.is_empty()
+        || !args.chat.is_empty()
+    {
         let test = TestSet::load(&run)?;
         if args.baselines {
             let names =
@@ -121,6 +175,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
             println!("wrote predictions of {}", names.join(", "));
         }
         predict_students(args, &run, &test)?;
+        predict_chat(args, &run, &test)?;
     }
     let config = EvalConfig {
         bootstrap: BootstrapConfig {

@@ -142,4 +142,33 @@ fn eval_generates_a_students_answers_and_names_bad_specs() {
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
         assert!(stderr.contains(expected), "{spec}: {stderr}");
     }
+
+    // Chat endpoints: a missing file, a bad one, and one that nobody answers.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "base_url = \"x\"\nmodle = \"y\"\n").unwrap();
+    let dead = dir.path().join("dead.toml");
+    std::fs::write(
+        &dead,
+        "base_url = \"http://127.0.0.1:9/v1\"\nmodel = \"m\"\nmax_retries = 0\n",
+    )
+    .unwrap();
+    for (spec, expected) in [
+        (
+            "llm=/no/such/endpoint.toml".to_string(),
+            "/no/such/endpoint.toml",
+        ),
+        (format!("llm={}", bad.display()), "modle"),
+        (format!("llm={}@answer_only", dead.display()), "127.0.0.1:9"),
+    ] {
+        let failed = xtask()
+            .args(["eval", "--run"])
+            .arg(dir.path())
+            .args(["--chat", &spec])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&failed.stderr);
+        assert!(!failed.status.success(), "{spec}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{spec}: {stderr}");
+    }
 }

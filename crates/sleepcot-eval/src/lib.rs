@@ -33,6 +33,7 @@ pub mod accuracy;
 pub mod answer_parse;
 pub mod baselines;
 pub mod bootstrap;
+pub mod chat;
 pub mod efficiency;
 mod error;
 pub mod evaluate;
@@ -53,6 +54,7 @@ pub mod testset;
 
 pub use accuracy::{Accuracy, Outcome};
 pub use bootstrap::{BootstrapConfig, Interval, mean_interval, paired_difference};
+pub use chat::ChatPredictor;
 pub use error::EvalError;
 pub use evaluate::{EvalConfig, Metrics, evaluate, evaluate_run};
 pub use predict::{Predictor, RunOptions, predict_baselines, run_predictions};

@@ -177,28 +177,42 @@ impl ChatTeacher {
     pub fn request_body(&self, input: &TeacherInput<'_>) -> Result<Vec<u8>, TeacherError> {
         let examples = self.pool.examples(input.task());
         let messages = few_shot_prompt(input, &examples, EXAMPLE_SEED)?;
-        let body = RequestBody {
-            model: &self.config.model,
-            messages: &messages,
-            temperature: self.config.temperature,
-            max_tokens: self.config.max_tokens,
-        };
-        Ok(serde_json::to_vec(&body).expect("serialising an in-memory request cannot fail"))
+        Ok(self.body_for(&messages))
     }
 
     /// The reply text for `input`: from the cache, or from the endpoint (then cached).
     fn reply(&self, input: &TeacherInput<'_>) -> Result<String, TeacherError> {
         let body = self.request_body(input)?;
-        let key = ResponseCache::key(&body);
+        self.complete_cached(&body)
+            .map_err(|message| TeacherError::Backend {
+                teacher: self.name.clone(),
+                source_id: input.source_id(),
+                message,
+            })
+    }
+
+    /// A chat-completions request body for `messages` with this endpoint's model, temperature
+    /// and token limit: what evaluation sends to score an LLM or a served student.
+    pub fn body_for(&self, messages: &[super::ChatMessage]) -> Vec<u8> {
+        let body = RequestBody {
+            model: &self.config.model,
+            messages,
+            temperature: self.config.temperature,
+            max_tokens: self.config.max_tokens,
+        };
+        serde_json::to_vec(&body).expect("serialising an in-memory request cannot fail")
+    }
+
+    /// The reply to a request body: from the cache, or from the endpoint within the
+    /// concurrency limit (then cached). After a request has failed for good, later ones are
+    /// not sent, so a dead endpoint costs one timeout rather than one per item. The error is
+    /// one clause naming the URL.
+    pub fn complete_cached(&self, body: &[u8]) -> Result<String, String> {
+        let key = ResponseCache::key(body);
         if let Some(entry) = self.cache.get(&key) {
             self.cache_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(entry.content);
         }
-        let backend = |message: String| TeacherError::Backend {
-            teacher: self.name.clone(),
-            source_id: input.source_id(),
-            message,
-        };
         let earlier = self
             .broken
             .lock()
@@ -206,30 +220,25 @@ impl ChatTeacher {
             .clone();
         if let Some(earlier) = earlier {
             self.failed.fetch_add(1, Ordering::Relaxed);
-            return Err(backend(format!(
+            return Err(format!(
                 "not sent because an earlier request failed ({earlier})"
-            )));
+            ));
         }
-        let reply = self
-            .slots
-            .run(|| self.client.complete(&body))
-            .map_err(|e| {
-                self.failed.fetch_add(1, Ordering::Relaxed);
-                self.broken
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get_or_insert_with(|| e.to_string());
-                backend(e.to_string())
-            })?;
+        let reply = self.slots.run(|| self.client.complete(body)).map_err(|e| {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+            self.broken
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert_with(|| e.to_string());
+            e.to_string()
+        })?;
         self.fetched.fetch_add(1, Ordering::Relaxed);
         let entry = CacheEntry {
-            request: serde_json::from_slice(&body).expect("the body was just serialised"),
+            request: serde_json::from_slice(body).expect("the body was just serialised"),
             content: reply.content,
             finish_reason: reply.finish_reason,
         };
-        self.cache
-            .put(&key, &entry)
-            .map_err(|e| backend(e.to_string()))?;
+        self.cache.put(&key, &entry).map_err(|e| e.to_string())?;
         Ok(entry.content)
     }
 
