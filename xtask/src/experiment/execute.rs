@@ -6,7 +6,7 @@ use anyhow::Context;
 use burn::tensor::backend::Backend;
 use sleepcot_data::instructions::StudentFormat;
 use sleepcot_eval::baselines::RandomLetter;
-use sleepcot_eval::predict::RandomLetterPredictor;
+use sleepcot_eval::predict::{Predictor, RandomLetterPredictor};
 use sleepcot_eval::prediction::{RationaleSource, VariantKind};
 use sleepcot_eval::student::{Student, StudentPredictor, TwoStagePredictor};
 use sleepcot_eval::{BootstrapConfig, EvalConfig, RunDir, RunOptions, TestSet};
@@ -43,22 +43,21 @@ pub fn clear(experiment: &Experiment, run: &Path, kind: StageKind) -> anyhow::Re
         }
         StageKind::Tokenizer => remove_path(&run.join("tokenizer"))?,
         StageKind::Train(i) => remove_path(&dir.train().join(&spec.variants[i].name))?,
-        StageKind::Predict(i) => {
-            for name in variant_names(&spec.variants[i]) {
-                for ext in ["jsonl", "parquet", "meta.json"] {
-                    remove_path(&dir.predictions().join(format!("{name}.{ext}")))?;
-                }
-            }
-        }
-        StageKind::Baselines => {
-            for name in super::BASELINE_NAMES {
-                for ext in ["jsonl", "parquet", "meta.json"] {
-                    remove_path(&dir.predictions().join(format!("{name}.{ext}")))?;
-                }
-            }
-        }
+        StageKind::Predict(i) => remove_predictions(&dir, &variant_names(&spec.variants[i]))?,
+        StageKind::Baselines => remove_predictions(&dir, &super::BASELINE_NAMES)?,
         StageKind::Eval => remove_path(&dir.eval())?,
         StageKind::Report => remove_path(&run.join("report.md"))?,
+    }
+    Ok(())
+}
+
+/// Removes the prediction files (`.jsonl`, `.parquet`, `.meta.json`) of `names`.
+fn remove_predictions(dir: &RunDir, names: &[impl AsRef<str>]) -> anyhow::Result<()> {
+    for name in names {
+        let name = name.as_ref();
+        remove_path(&dir.prediction_file(name))?;
+        remove_path(&dir.prediction_file(name).with_extension("parquet"))?;
+        remove_path(&dir.prediction_meta(name))?;
     }
     Ok(())
 }
@@ -320,7 +319,12 @@ impl BackendTask for PredictTask<'_> {
         let items: Vec<_> = self.test.items().collect();
         let load = |stage| Student::<B>::load(&self.model_dir(stage), &device, self.max_new_tokens);
         let mut written = Vec::new();
-        let mut record = |rows: usize, name: String| written.push(format!("{name} {rows} answers"));
+        let mut predict = |predictor: &mut dyn Predictor| -> anyhow::Result<()> {
+            let (rows, info) =
+                sleepcot_eval::run_predictions(predictor, &items, self.run, &self.options)?;
+            written.push(format!("{} {} answers", info.name, rows.len()));
+            Ok(())
+        };
         match self.variant.objective {
             Objective::TwoStage { students } => {
                 let (rationale, answer) = match students {
@@ -329,41 +333,24 @@ impl BackendTask for PredictTask<'_> {
                 };
                 let answer = answer.as_ref().unwrap_or(&rationale);
                 for source in RationaleSource::ALL {
-                    let mut predictor = TwoStagePredictor::new(
+                    predict(&mut TwoStagePredictor::new(
                         &self.variant.name,
                         &rationale,
                         answer,
                         source,
                         &self.backend,
-                    );
-                    let (rows, info) = sleepcot_eval::run_predictions(
-                        &mut predictor,
-                        &items,
-                        self.run,
-                        &self.options,
-                    )?;
-                    record(rows.len(), info.name);
+                    ))?;
                 }
             }
-            objective => {
-                let format = objective
+            objective => predict(&mut StudentPredictor {
+                name: self.variant.name.clone(),
+                student: load(Stage::Main)?,
+                format: objective
                     .answer_format()
-                    .expect("every one-model objective has an answer format");
-                let mut predictor = StudentPredictor {
-                    name: self.variant.name.clone(),
-                    student: load(Stage::Main)?,
-                    format,
-                    kind: VariantKind::Student,
-                    backend: self.backend.clone(),
-                };
-                let (rows, info) = sleepcot_eval::run_predictions(
-                    &mut predictor,
-                    &items,
-                    self.run,
-                    &self.options,
-                )?;
-                record(rows.len(), info.name);
-            }
+                    .expect("every one-model objective has an answer format"),
+                kind: VariantKind::Student,
+                backend: self.backend.clone(),
+            })?,
         }
         Ok(written)
     }

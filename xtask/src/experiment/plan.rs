@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use sleepcot_model::Qwen2Config;
-use sleepcot_train::{Objective, StudentConfig, TrainConfig};
+use sleepcot_train::{StudentConfig, TrainConfig};
 
 use super::spec::{Experiment, VariantSpec};
 use super::stage::stage_hash;
@@ -372,7 +372,7 @@ fn describe_variant(
     let mut line = format!(
         "  {:<14} {:<13} {} student(s), about {} steps each (batch {}, {} sequences per record, max length {})",
         variant.name,
-        objective_name(&config.objective),
+        config.objective.name(),
         students,
         steps,
         config.run.batch_size,
@@ -394,10 +394,6 @@ fn describe_variant(
         );
     }
     let _ = writeln!(w, "{line}");
-}
-
-fn objective_name(objective: &Objective) -> &'static str {
-    objective.name()
 }
 
 fn teacher_name(teacher: &sleepcot_data::teacher::TeacherConfig) -> String {
