@@ -5,7 +5,8 @@
 //! metrics.csv`) and writes `DIR/eval/{metrics.json, scores.*, plots/, report.md}`. Nothing is
 //! generated unless asked: `--baselines` writes the model-free baselines' predictions, and
 //! `--student` / `--two-stage` generate the answers of exported students first, and `--chat`
-//! asks an OpenAI-compatible endpoint (an LLM, or a served student).
+//! asks an OpenAI-compatible endpoint (an LLM, or a served student). `--judge` then has an LLM
+//! judge score the recommendations on the paper's three axes.
 
 use std::path::PathBuf;
 
@@ -15,7 +16,9 @@ use sleepcot_data::instructions::StudentFormat;
 use sleepcot_data::teacher::chat::ChatTeacherConfig;
 use sleepcot_eval::prediction::{RationaleSource, VariantKind};
 use sleepcot_eval::student::{Student, StudentPredictor, TwoStagePredictor};
-use sleepcot_eval::{BootstrapConfig, ChatPredictor, EvalConfig, RunDir, RunOptions, TestSet};
+use sleepcot_eval::{
+    BootstrapConfig, ChatPredictor, EvalConfig, JudgeConfig, LlmJudge, RunDir, RunOptions, TestSet,
+};
 
 type Cpu = burn::backend::Flex;
 
@@ -53,6 +56,16 @@ pub struct EvalArgs {
     /// Replies are cached in `RUN/chat-cache`. Repeatable.
     #[arg(long, value_name = "NAME=ENDPOINT.toml[@FORMAT]")]
     chat: Vec<String>,
+    /// Then ask an LLM judge (an OpenAI-compatible endpoint, in the same TOML form as `--chat`)
+    /// to score every variant's recommendations from 1 to 10 on personalisation, reasoning and
+    /// knowledge; the scores join the metrics and the report. Replies are cached in
+    /// `RUN/chat-cache`, so judging again sends nothing twice.
+    #[arg(long, value_name = "ENDPOINT.toml")]
+    judge: Option<PathBuf>,
+    /// Judge at most this many recommendations per variant (a seeded sample, the same items
+    /// for every variant).
+    #[arg(long, value_name = "N", requires = "judge")]
+    judge_max_items: Option<usize>,
     /// Longest generated answer, in tokens, for `--student` and `--two-stage`.
     #[arg(long, default_value_t = 256)]
     max_new_tokens: usize,
@@ -79,6 +92,45 @@ fn parse_format(option: &str, spec: &str, format: &str) -> anyhow::Result<Studen
     })
 }
 
+/// Reads a chat endpoint's settings (a chat teacher's TOML form) from `file`.
+fn read_endpoint(file: &str) -> anyhow::Result<ChatTeacherConfig> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("could not read the endpoint file {file}"))?;
+    toml::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{file} is not a valid chat endpoint: {}",
+            e.message().trim()
+        )
+    })
+}
+
+/// Asks the LLM judge of `--judge` to score the stored recommendations.
+fn judge(args: &EvalArgs, run: &RunDir) -> anyhow::Result<()> {
+    let Some(file) = &args.judge else {
+        return Ok(());
+    };
+    let config = JudgeConfig {
+        endpoint: read_endpoint(&file.to_string_lossy())?,
+        max_items: args.judge_max_items,
+    };
+    let judge = LlmJudge::new(config, &run.root.join("chat-cache"))?;
+    let done = sleepcot_eval::judge_run(run, &judge, args.variants.as_deref(), args.seed, true)?;
+    let stats = judge.endpoint.stats();
+    for d in &done {
+        println!(
+            "judged {} answers of {} ({} unreadable)",
+            d.judged, d.variant, d.unreadable
+        );
+    }
+    println!(
+        "judge {}: {} fetched, {} from cache",
+        judge.model(),
+        stats.fetched,
+        stats.cache_hits
+    );
+    Ok(())
+}
+
 /// Asks the chat endpoints named by `--chat` and stores their answers.
 fn predict_chat(args: &EvalArgs, run: &RunDir, test: &TestSet) -> anyhow::Result<()> {
     let items: Vec<_> = test.items().collect();
@@ -88,14 +140,7 @@ fn predict_chat(args: &EvalArgs, run: &RunDir, test: &TestSet) -> anyhow::Result
             Some((file, format)) => (file, parse_format("chat", spec, format)?),
             None => (value, StudentFormat::RationaleThenAnswer),
         };
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("could not read the endpoint file {file}"))?;
-        let config: ChatTeacherConfig = toml::from_str(&text).map_err(|e| {
-            anyhow::anyhow!(
-                "{file} is not a valid chat endpoint: {}",
-                e.message().trim()
-            )
-        })?;
+        let config = read_endpoint(file)?;
         let mut predictor = ChatPredictor::new(
             name,
             config,
@@ -177,6 +222,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         predict_students(args, &run, &test)?;
         predict_chat(args, &run, &test)?;
     }
+    judge(args, &run)?;
     let config = EvalConfig {
         bootstrap: BootstrapConfig {
             resamples: args.resamples,

@@ -7,6 +7,21 @@ fn xtask() -> Command {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
 }
 
+/// Runs `xtask eval --run DIR ARGS…` and checks it fails with one line on stderr containing
+/// `expected`.
+fn fails_with(dir: &std::path::Path, args: &[String], expected: &str) {
+    let failed = xtask()
+        .args(["eval", "--run"])
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(!failed.status.success(), "{args:?}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(expected), "{args:?}: {stderr}");
+}
+
 #[test]
 fn eval_writes_metrics_and_report_and_fails_cleanly() {
     let dir = tempfile::tempdir().unwrap();
@@ -131,16 +146,7 @@ fn eval_generates_a_students_answers_and_names_bad_specs() {
         (format!("tiny={}@sonnet", model.display()), "unknown format"),
         ("tiny=/no/such/model".to_string(), "/no/such/model"),
     ] {
-        let failed = xtask()
-            .args(["eval", "--run"])
-            .arg(dir.path())
-            .args(["--student", &spec])
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&failed.stderr);
-        assert!(!failed.status.success(), "{spec}");
-        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-        assert!(stderr.contains(expected), "{spec}: {stderr}");
+        fails_with(dir.path(), &["--student".to_string(), spec], expected);
     }
 
     // Chat endpoints: a missing file, a bad one, and one that nobody answers.
@@ -160,15 +166,33 @@ fn eval_generates_a_students_answers_and_names_bad_specs() {
         (format!("llm={}", bad.display()), "modle"),
         (format!("llm={}@answer_only", dead.display()), "127.0.0.1:9"),
     ] {
-        let failed = xtask()
-            .args(["eval", "--run"])
-            .arg(dir.path())
-            .args(["--chat", &spec])
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&failed.stderr);
-        assert!(!failed.status.success(), "{spec}");
-        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-        assert!(stderr.contains(expected), "{spec}: {stderr}");
+        fails_with(dir.path(), &["--chat".to_string(), spec], expected);
     }
+
+    // The LLM judge: a bad endpoint file, an impossible sample size, and a dead endpoint.
+    for (args, expected) in [
+        (
+            vec!["--judge".to_string(), bad.display().to_string()],
+            "modle",
+        ),
+        (
+            vec![
+                "--judge".to_string(),
+                dead.display().to_string(),
+                "--judge-max-items".to_string(),
+                "0".to_string(),
+            ],
+            "`max_items` is 0",
+        ),
+        (
+            vec!["--judge".to_string(), dead.display().to_string()],
+            "the LLM judge failed on ",
+        ),
+    ] {
+        fails_with(dir.path(), &args, expected);
+    }
+    assert!(
+        !dir.path().join("judge").exists(),
+        "a failed judge writes nothing"
+    );
 }

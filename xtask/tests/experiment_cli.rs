@@ -204,6 +204,22 @@ fn bad_experiment_files_are_one_sentence_errors() {
             "student.tokenizer",
         ),
         (SMALL.replace("lr = 0.003", "lr = -1.0"), "optim.lr"),
+        (
+            format!(
+                "{SMALL}[eval.judge]\nmax_items = 0\nendpoint = {{ base_url = \"http://127.0.0.1:9/v1\", model = \"j\" }}\n"
+            ),
+            "eval.judge.max_items",
+        ),
+        (
+            format!("{SMALL}[eval.judge.endpoint]\nbase_url = \"localhost:9\"\nmodel = \"j\"\n"),
+            "eval.judge.endpoint.base_url",
+        ),
+        (
+            format!(
+                "{SMALL}[eval.judge.endpoint]\nbase_url = \"http://127.0.0.1:9/v1\"\nmodell = \"j\"\n"
+            ),
+            "eval.judge.endpoint.modell",
+        ),
     ];
     for (i, (text, key)) in cases.iter().enumerate() {
         let file = tmp.path().join(format!("bad{i}.toml"));
@@ -285,6 +301,37 @@ objective = {{ kind = "two_stage" }}
         .output()
         .unwrap());
     assert!(plan.contains("science questions: train 6"), "{plan}");
+    assert!(!plan.contains("judge"), "{plan}");
+    let judged = format!(
+        "{text}[eval.judge]\nmax_items = 4\nendpoint = {{ base_url = \"http://127.0.0.1:9/v1\", model = \"judge-model\" }}\n"
+    );
+    let judged_file = tmp.path().join("judged.toml");
+    std::fs::write(&judged_file, judged).unwrap();
+    let judged_plan = ok(&xtask()
+        .args(["experiment"])
+        .arg(&judged_file)
+        .arg("--dry-run")
+        .output()
+        .unwrap());
+    assert!(
+        judged_plan.contains(
+            "judge      judge-model at http://127.0.0.1:9/v1, up to 4 recommendations per variant"
+        ),
+        "{judged_plan}"
+    );
+    let stage_line = |plan: &str, name: &str| -> String {
+        plan.lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    // The judge sits between the predictions and the evaluation, which reads its scores.
+    assert!(judged_plan.contains(". judge "), "{judged_plan}");
+    assert_eq!(
+        stage_line(&plan, "predict.sci"),
+        stage_line(&judged_plan, "predict.sci")
+    );
+    assert_ne!(stage_line(&plan, "eval"), stage_line(&judged_plan, "eval"));
     let out = tmp.path().join("run");
     let err = error_of(&experiment(&file, &out).output().unwrap());
     assert!(err.contains("127.0.0.1:9"), "{err}");

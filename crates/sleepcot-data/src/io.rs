@@ -46,6 +46,16 @@ pub enum IoError {
     },
 }
 
+/// Lower-case hex SHA-256 of `bytes`: the key of a cached reply, and the fingerprint that ties a
+/// stored judgement to the exact output it judged.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn os<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> IoError + 'a {
     move |source| IoError::Os {
         action,

@@ -71,20 +71,8 @@ impl Predictor for ChatPredictor {
         items: &[Item<'_>],
         _timing: &mut BatchTiming,
     ) -> Result<Vec<Generated>, EvalError> {
-        let this = &*self;
-        let replies: Vec<Result<String, String>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = items
-                .iter()
-                .map(|item| scope.spawn(move || this.endpoint.complete_cached(&this.body(item))))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err("the request thread panicked".into()))
-                })
-                .collect()
-        });
+        let bodies: Vec<Vec<u8>> = items.iter().map(|item| self.body(item)).collect();
+        let replies = self.endpoint.complete_many(&bodies);
         items
             .iter()
             .zip(replies)

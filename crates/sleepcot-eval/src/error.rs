@@ -191,4 +191,34 @@ pub enum EvalError {
         /// The backend's message.
         message: String,
     },
+    /// The LLM judge cannot be set up (its endpoint settings or API key).
+    #[error("the LLM judge cannot be set up: {message}")]
+    JudgeSetup {
+        /// What is wrong, in one clause naming the setting or variable.
+        message: String,
+    },
+    /// The judge's endpoint failed on one answer (network, HTTP status, malformed body).
+    #[error("the LLM judge failed on {variant}'s answer to {id}: {message}")]
+    Judge {
+        /// The judged variant.
+        variant: String,
+        /// The item's id.
+        id: String,
+        /// The client's message, naming the URL.
+        message: String,
+    },
+    /// A stored judgement is of an answer the predictions file no longer holds.
+    #[error(
+        "{} judges an answer to {id} that {} does not hold now; run the judge again",
+        path.display(),
+        predictions.display()
+    )]
+    StaleJudgement {
+        /// The judgements file.
+        path: PathBuf,
+        /// The item's id.
+        id: String,
+        /// The variant's predictions file.
+        predictions: PathBuf,
+    },
 }

@@ -2,6 +2,9 @@
 //! its bootstrap interval, efficiency, and paired comparisons between variants on the items
 //! both answered.
 //!
+//! Where the run was judged ([`crate::judge`]), the judge's scores are metrics too, and
+//! [`JudgeAgreement`] says how far the judge agrees with the ground-truth metrics.
+//!
 //! [`evaluate`] works on values in memory; [`evaluate_run`] reads a run directory
 //! ([`crate::run_dir`]), writes `eval/metrics.json`, `eval/scores.{jsonl,parquet}`, the plots
 //! and `eval/report.md`, and never generates anything.
@@ -17,6 +20,7 @@ use crate::bootstrap::{BootstrapConfig, Interval, mean_interval, paired_differen
 use crate::efficiency::Efficiency;
 use crate::error::EvalError;
 use crate::followup::{gold_for_record, score_follow_up};
+use crate::judge::{Axis, Judgement, Scores, read_judgements};
 use crate::knowledge::score_choice;
 use crate::prediction::{RationaleSource, VariantKind, VariantPredictions, read_predictions};
 use crate::recommendation::{
@@ -57,6 +61,9 @@ pub struct MetricSpec {
     pub task: Task,
     /// Whether a larger value is better.
     pub higher_is_better: bool,
+    /// Scored by the LLM judge from 1 to 10, rather than computed from the ground truth; the
+    /// report shows these in their own table and figure.
+    pub judged: bool,
 }
 
 /// Every metric, in table order.
@@ -66,27 +73,38 @@ pub fn metric_specs() -> Vec<MetricSpec> {
             name: "knowledge_accuracy",
             task: Task::Knowledge,
             higher_is_better: true,
+            judged: false,
         },
         MetricSpec {
             name: "knowledge_unparseable",
             task: Task::Knowledge,
             higher_is_better: false,
+            judged: false,
         },
         MetricSpec {
             name: "follow_up_accuracy",
             task: Task::FollowUp,
             higher_is_better: true,
+            judged: false,
         },
         MetricSpec {
             name: "follow_up_unparseable",
             task: Task::FollowUp,
             higher_is_better: false,
+            judged: false,
         },
     ];
     specs.extend(RecommendationMetric::ALL.iter().map(|m| MetricSpec {
         name: m.name(),
         task: Task::Recommendation,
         higher_is_better: *m != RecommendationMetric::FalseReferral,
+        judged: false,
+    }));
+    specs.extend(Axis::ALL.iter().map(|a| MetricSpec {
+        name: a.metric(),
+        task: Task::Recommendation,
+        higher_is_better: true,
+        judged: true,
     }));
     specs
 }
@@ -109,11 +127,16 @@ pub struct ItemScore {
     pub outcome: Option<Outcome>,
     /// The counts behind the recommendation metrics (recommendation items).
     pub recommendation: Option<RecommendationScore>,
+    /// The LLM judge's scores (judged recommendation items whose judgement was readable).
+    pub judge: Option<Scores>,
 }
 
 impl ItemScore {
     /// The value of metric `name` for this item; `None` where it is undefined.
     pub fn value(&self, name: &str) -> Option<f64> {
+        if let Some(axis) = Axis::ALL.into_iter().find(|a| a.metric() == name) {
+            return self.judge.map(|s| f64::from(s.get(axis)));
+        }
         let unparseable = |o: Outcome| f64::from(u8::from(o == Outcome::Unparseable));
         match (self.task, name) {
             (Task::Knowledge, "knowledge_accuracy") | (Task::FollowUp, "follow_up_accuracy") => {
@@ -164,6 +187,80 @@ pub struct VariantMetrics {
     pub metrics: Vec<MetricValue>,
     /// Costs.
     pub efficiency: Efficiency,
+    /// What the LLM judge read of this variant, when the run was judged.
+    pub judge: Option<JudgeTally>,
+}
+
+/// The LLM judge's work on one variant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JudgeTally {
+    /// The judge's model names (one, unless judgements of several judges were mixed).
+    pub models: Vec<String>,
+    /// The rubric versions.
+    pub rubrics: Vec<String>,
+    /// Answers judged.
+    pub judged: usize,
+    /// Replies that could not be read as scores (left out of the judge metrics).
+    pub unreadable: usize,
+}
+
+impl JudgeTally {
+    /// The tally of `judgements`; `None` when there are none.
+    pub fn of(judgements: &[Judgement]) -> Option<JudgeTally> {
+        if judgements.is_empty() {
+            return None;
+        }
+        let distinct = |f: fn(&Judgement) -> &String| -> Vec<String> {
+            let set: std::collections::BTreeSet<&String> = judgements.iter().map(f).collect();
+            set.into_iter().cloned().collect()
+        };
+        Some(JudgeTally {
+            models: distinct(|j| &j.judge),
+            rubrics: distinct(|j| &j.rubric),
+            judged: judgements.len(),
+            unreadable: judgements.iter().filter(|j| j.scores().is_none()).count(),
+        })
+    }
+}
+
+/// How well one judge axis agrees with an objective metric over every judged answer of every
+/// variant: Pearson's correlation of the per-item values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JudgeAgreement {
+    /// The judge metric.
+    pub judge_metric: String,
+    /// The objective metric.
+    pub metric: String,
+    /// Items where both are defined.
+    pub n: usize,
+    /// Pearson's r; `None` when either side is constant or `n < 3`.
+    pub pearson_r: Option<f64>,
+}
+
+/// The pairs of judge axis and objective metric that measure the same thing.
+pub const AGREEMENT_PAIRS: [(Axis, RecommendationMetric); 2] = [
+    (Axis::Personalisation, RecommendationMetric::FindingRecall),
+    (Axis::Reasoning, RecommendationMetric::Linkage),
+];
+
+fn pearson(pairs: &[(f64, f64)]) -> Option<f64> {
+    let n = pairs.len() as f64;
+    if pairs.len() < 3 {
+        return None;
+    }
+    let (sx, sy) = pairs
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+    let (mx, my) = (sx / n, sy / n);
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (x, y) in pairs {
+        sxy += (x - mx) * (y - my);
+        sxx += (x - mx) * (x - mx);
+        syy += (y - my) * (y - my);
+    }
+    // A side whose values are all equal (up to rounding) has no correlation to speak of.
+    let flat = |ss: f64, m: f64| ss <= 1e-12 * n * m.abs().max(1.0).powi(2);
+    (!flat(sxx, mx) && !flat(syy, my)).then(|| sxy / (sxx * syy).sqrt())
 }
 
 impl VariantMetrics {
@@ -213,6 +310,8 @@ pub struct Metrics {
     pub variants: Vec<VariantMetrics>,
     /// Paired comparisons.
     pub comparisons: Vec<Comparison>,
+    /// Agreement of the LLM judge with the objective metrics (empty when nothing was judged).
+    pub judge_agreement: Vec<JudgeAgreement>,
 }
 
 impl Metrics {
@@ -236,6 +335,7 @@ pub fn score_item(
         task: record.task,
         outcome: None,
         recommendation: None,
+        judge: None,
     };
     match record.task {
         Task::Knowledge => {
@@ -298,6 +398,11 @@ pub fn evaluate(
     let mut out = Vec::new();
     for v in variants {
         let name = &v.info.name;
+        let judged: HashMap<&str, Scores> = v
+            .judgements
+            .iter()
+            .filter_map(|j| Some((j.id.as_str(), j.scores()?)))
+            .collect();
         let mut scores = Vec::with_capacity(v.rows.len());
         for p in &v.rows {
             let i = *index
@@ -306,10 +411,9 @@ pub fn evaluate(
                     path: format!("predictions of {name}").into(),
                     id: p.id.clone(),
                 })?;
-            scores.push((
-                i,
-                score_item(&items[i], name, &p.output, config.tolerance_steps)?,
-            ));
+            let mut score = score_item(&items[i], name, &p.output, config.tolerance_steps)?;
+            score.judge = judged.get(p.id.as_str()).copied();
+            scores.push((i, score));
         }
         scores.sort_by_key(|(i, _)| *i);
         let tally = |task: Task| -> Option<Accuracy> {
@@ -349,6 +453,7 @@ pub fn evaluate(
             follow_up: tally(Task::FollowUp),
             metrics,
             efficiency: Efficiency::of(&v.info, &v.rows),
+            judge: JudgeTally::of(&v.judgements),
         });
         all_scores.extend(scores.iter().map(|(_, s)| s.clone()));
         per_variant.push(scores);
@@ -392,10 +497,33 @@ pub fn evaluate(
             reports: test.reports.len(),
             questions: test.questions.len(),
         },
+        judge_agreement: judge_agreement(&all_scores),
         variants: out,
         comparisons,
     };
     Ok((metrics, all_scores))
+}
+
+/// [`AGREEMENT_PAIRS`] over every judged item of every variant; empty when nothing was judged.
+fn judge_agreement(scores: &[ItemScore]) -> Vec<JudgeAgreement> {
+    if scores.iter().all(|s| s.judge.is_none()) {
+        return Vec::new();
+    }
+    AGREEMENT_PAIRS
+        .iter()
+        .map(|(axis, metric)| {
+            let pairs: Vec<(f64, f64)> = scores
+                .iter()
+                .filter_map(|s| Some((s.value(axis.metric())?, s.value(metric.name())?)))
+                .collect();
+            JudgeAgreement {
+                judge_metric: axis.metric().to_string(),
+                metric: metric.name().to_string(),
+                n: pairs.len(),
+                pearson_r: pearson(&pairs),
+            }
+        })
+        .collect()
 }
 
 /// The pairs to compare (see [`EvalConfig::comparisons`]).
@@ -444,8 +572,12 @@ pub fn evaluate_run(
     };
     let predictions: Vec<VariantPredictions> = names
         .iter()
-        .map(|n| read_predictions(run, n, &test))
-        .collect::<Result<_, _>>()?;
+        .map(|n| {
+            let mut p = read_predictions(run, n, &test)?;
+            p.judgements = read_judgements(run, n, &p.rows)?;
+            Ok(p)
+        })
+        .collect::<Result<_, EvalError>>()?;
     let (metrics, scores) = evaluate(&test, &predictions, config)?;
     let eval = run.eval();
     let file_err = |path: std::path::PathBuf| {
@@ -467,4 +599,21 @@ pub fn evaluate_run(
         report_path,
         plots,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pearson;
+
+    #[test]
+    fn pearson_is_one_for_a_line_and_undefined_for_a_constant_side() {
+        let line: Vec<(f64, f64)> = (0..10).map(|i| (i as f64, 3.0 - 2.0 * i as f64)).collect();
+        assert!((pearson(&line).unwrap() + 1.0).abs() < 1e-12);
+        // All tens: the mean is not exact in floating point, but the side is still constant.
+        let flat: Vec<(f64, f64)> = (0..200).map(|i| (10.0, (i % 7) as f64)).collect();
+        assert_eq!(pearson(&flat), None);
+        assert_eq!(pearson(&[(1.0, 2.0), (2.0, 3.0)]), None);
+        let noisy = [(1.0, 1.0), (2.0, 3.0), (3.0, 2.0), (4.0, 4.0)];
+        assert!((pearson(&noisy).unwrap() - 0.8).abs() < 1e-12);
+    }
 }

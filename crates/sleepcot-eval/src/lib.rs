@@ -14,6 +14,7 @@
 //! - [`quantity`] and [`rouge`]: the value reader and ROUGE-L behind the recommendation metrics;
 //! - [`bootstrap`]: seeded percentile bootstrap intervals, plain and paired;
 //! - [`baselines`]: generic advice for everyone and random letters;
+//! - [`judge`]: the optional LLM judge on the paper's axes, through the teacher's client;
 //! - [`plots`]: metric bars, loss curves, accuracy against size and decode speed, as PNG and SVG;
 //!
 //! and around it the evaluation of a run:
@@ -39,6 +40,7 @@ mod error;
 pub mod evaluate;
 pub mod followup;
 pub mod hardware;
+pub mod judge;
 pub mod knowledge;
 pub mod plots;
 pub mod predict;
@@ -57,6 +59,7 @@ pub use bootstrap::{BootstrapConfig, Interval, mean_interval, paired_difference}
 pub use chat::ChatPredictor;
 pub use error::EvalError;
 pub use evaluate::{EvalConfig, Metrics, evaluate, evaluate_run};
+pub use judge::{JudgeConfig, LlmJudge, judge_run};
 pub use predict::{Predictor, RunOptions, predict_baselines, run_predictions};
 pub use prediction::{Prediction, RationaleSource, VariantInfo, VariantKind};
 pub use recommendation::{RecommendationMetric, RecommendationScore, score_recommendation};

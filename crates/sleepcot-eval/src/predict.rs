@@ -81,6 +81,21 @@ impl Default for RunOptions {
     }
 }
 
+/// A progress bar over `len` items labelled `message`, or a hidden one when `shown` is false.
+pub(crate) fn progress_bar(len: usize, message: String, shown: bool) -> ProgressBar {
+    if !shown {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>20} [{bar:30}] {pos}/{len} ({eta})")
+            .expect("static template is valid")
+            .progress_chars("=> "),
+    );
+    bar.set_message(message);
+    bar
+}
+
 /// Answers `items` with `predictor` and writes `DIR/predictions/<name>.{jsonl,parquet,meta.json}`.
 /// Returns the predictions and the description written.
 pub fn run_predictions(
@@ -91,18 +106,7 @@ pub fn run_predictions(
 ) -> Result<(Vec<Prediction>, VariantInfo), EvalError> {
     let name = predictor.name().to_string();
     check_variant_name(&name)?;
-    let bar = if options.progress {
-        let bar = ProgressBar::new(items.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{msg:>20} [{bar:30}] {pos}/{len} ({eta})")
-                .expect("static template is valid")
-                .progress_chars("=> "),
-        );
-        bar.set_message(name.clone());
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = progress_bar(items.len(), name.clone(), options.progress);
     let mut rows = Vec::with_capacity(items.len());
     let mut timing = BatchTiming::default();
     let (mut prompt_tokens, mut new_tokens) = (0usize, 0usize);

@@ -125,6 +125,9 @@ pub struct VariantPredictions {
     pub info: VariantInfo,
     /// The predictions, in file order.
     pub rows: Vec<Prediction>,
+    /// The LLM judge's scores of some of them (empty unless the run was judged and the
+    /// caller read them, as [`crate::evaluate::evaluate_run`] does).
+    pub judgements: Vec<crate::judge::Judgement>,
 }
 
 /// Writes `<variant>.jsonl`, `.parquet` and `.meta.json` under `DIR/predictions`, atomically.
@@ -180,6 +183,7 @@ pub fn read_predictions(
     Ok(VariantPredictions {
         info,
         rows: rows.into_iter().map(|(_, r)| r).collect(),
+        judgements: Vec::new(),
     })
 }
 

@@ -5,7 +5,8 @@
 //! called unresolved. Rules, per task's main metric: the best student and its lead over the
 //! runner-up; the gap to the teacher; the effect of training (against the untrained student);
 //! chance level (random letter) and personalisation (generic advice); the Sci-CoT rationale
-//! sources; and warnings for unparseable outputs and small samples.
+//! sources; the LLM judge's agreement with the ground truth; and warnings for unparseable
+//! outputs, unreadable judge replies and small samples.
 
 use crate::bootstrap::Interval;
 use crate::evaluate::{Metrics, VariantMetrics, spec};
@@ -99,13 +100,61 @@ fn ranked<'a>(
 }
 
 /// The main metrics the reading discusses, in order.
-const MAIN: [&str; 5] = [
+const MAIN: [&str; 8] = [
     "knowledge_accuracy",
     "follow_up_accuracy",
     "finding_recall",
     "finding_precision",
     "numeric_faithfulness",
+    "judge_personalisation",
+    "judge_reasoning",
+    "judge_knowledge",
 ];
+
+/// Words for the strength of a correlation.
+fn strength(r: f64) -> &'static str {
+    match r.abs() {
+        x if x >= 0.7 => "strongly",
+        x if x >= 0.4 => "moderately",
+        x if x >= 0.2 => "weakly",
+        _ => "hardly",
+    }
+}
+
+/// Sentences on the LLM judge: how far it agrees with the ground-truth metrics, and replies it
+/// could not read.
+fn judge(metrics: &Metrics) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in &metrics.judge_agreement {
+        out.push(match a.pearson_r {
+            Some(r) => format!(
+                "The judge's `{}` {} tracks `{}` (Pearson r = {r:+.2} over {} judged answers){}.",
+                a.judge_metric,
+                strength(r),
+                a.metric,
+                a.n,
+                if r < 0.2 {
+                    "; where they disagree, the ground-truth metric is the one computed from the data"
+                } else {
+                    ""
+                }
+            ),
+            None => format!(
+                "The judge's `{}` cannot be correlated with `{}`: one of them is constant over the {} judged answers.",
+                a.judge_metric, a.metric, a.n
+            ),
+        });
+    }
+    for v in &metrics.variants {
+        if let Some(t) = v.judge.as_ref().filter(|t| t.unreadable > 0) {
+            out.push(format!(
+                "The judge's reply could not be read as scores for {} of {} answers of `{}`; those answers are left out of its judge metrics.",
+                t.unreadable, t.judged, v.name
+            ));
+        }
+    }
+    out
+}
 
 /// The reading: one paragraph (a list of sentences) per topic.
 pub fn reading(metrics: &Metrics) -> Vec<String> {
@@ -187,6 +236,7 @@ pub fn reading(metrics: &Metrics) -> Vec<String> {
         out.push(s);
     }
     out.extend(sci_cot(metrics));
+    out.extend(judge(metrics));
     for v in &metrics.variants {
         for (task, acc) in [("knowledge", &v.knowledge), ("follow-up", &v.follow_up)] {
             if let Some(rate) = acc.as_ref().and_then(|a| a.unparseable_rate())

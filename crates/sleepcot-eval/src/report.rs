@@ -52,12 +52,10 @@ pub fn read_loss_rows(path: &Path, variant: &str) -> Result<Vec<LossRow>, EvalEr
 pub fn draw_plots(run: &RunDir, metrics: &Metrics) -> Result<Vec<PathBuf>, EvalError> {
     let dir = run.plots();
     let mut written = Vec::new();
-    let bars_of = |task: Task, skip_unparseable: bool| -> Vec<Bar> {
+    // Every variant's value of every metric that `keep` selects.
+    let bars_where = |keep: &dyn Fn(&crate::evaluate::MetricSpec) -> bool| -> Vec<Bar> {
         let mut bars = Vec::new();
-        for spec in metric_specs().iter().filter(|s| s.task == task) {
-            if skip_unparseable && spec.name.ends_with("_unparseable") {
-                continue;
-            }
+        for spec in metric_specs().iter().filter(|s| keep(s)) {
             for v in &metrics.variants {
                 if let Some(value) = v.get(spec.name) {
                     bars.push(Bar {
@@ -69,6 +67,11 @@ pub fn draw_plots(run: &RunDir, metrics: &Metrics) -> Result<Vec<PathBuf>, EvalE
             }
         }
         bars
+    };
+    let bars_of = |task: Task, skip_unparseable: bool| -> Vec<Bar> {
+        bars_where(&|s| {
+            s.task == task && !s.judged && !(skip_unparseable && s.name.ends_with("_unparseable"))
+        })
     };
     let mut accuracy = bars_of(Task::Knowledge, true);
     accuracy.extend(bars_of(Task::FollowUp, true));
@@ -86,6 +89,14 @@ pub fn draw_plots(run: &RunDir, metrics: &Metrics) -> Result<Vec<PathBuf>, EvalE
             "Recommendation metrics with 95% bootstrap intervals",
         );
         written.push(metric_bars(&fig, &rec)?[0].clone());
+    }
+    let judged = bars_where(&|s| s.judged);
+    if !judged.is_empty() {
+        let fig = Figure::new(
+            dir.join("judge"),
+            "LLM judge scores (1-10) with 95% bootstrap intervals",
+        );
+        written.push(metric_bars(&fig, &judged)?[0].clone());
     }
     let mut losses = Vec::new();
     for (variant, stage, csv) in run.training_logs() {
@@ -232,7 +243,7 @@ pub fn render_report(
     for task in Task::ALL {
         let specs: Vec<_> = metric_specs()
             .into_iter()
-            .filter(|s| s.task == task)
+            .filter(|s| s.task == task && !s.judged)
             .collect();
         let rows: Vec<_> = metrics
             .variants
@@ -259,6 +270,7 @@ pub fn render_report(
         }
         let _ = writeln!(w);
     }
+    judge_section(w, metrics);
     let _ = writeln!(w, "### Efficiency\n");
     let _ = writeln!(
         w,
@@ -324,6 +336,66 @@ pub fn render_report(
         }
     }
     md
+}
+
+/// The LLM judge's table: who judged under which rubric, and the three scores per variant.
+fn judge_section(w: &mut String, metrics: &Metrics) {
+    let judged: Vec<_> = metrics
+        .variants
+        .iter()
+        .filter_map(|v| Some((v, v.judge.as_ref()?)))
+        .collect();
+    if judged.is_empty() {
+        return;
+    }
+    let mut models: Vec<&str> = judged
+        .iter()
+        .flat_map(|(_, t)| t.models.iter().map(String::as_str))
+        .collect();
+    models.sort();
+    models.dedup();
+    let mut rubrics: Vec<&str> = judged
+        .iter()
+        .flat_map(|(_, t)| t.rubrics.iter().map(String::as_str))
+        .collect();
+    rubrics.sort();
+    rubrics.dedup();
+    let _ = writeln!(w, "### LLM judge (recommendations)\n");
+    let _ = writeln!(
+        w,
+        "Scores from 1 to 10 given by `{}` under rubric `{}` (`sleepcot_eval::judge::RUBRIC`), with 95% bootstrap intervals. Unreadable replies are left out of the means.\n",
+        models.join("`, `"),
+        rubrics.join("`, `")
+    );
+    let specs: Vec<_> = metric_specs().into_iter().filter(|s| s.judged).collect();
+    let _ = write!(w, "| variant | judged | unreadable |");
+    for s in &specs {
+        let _ = write!(w, " {} |", s.name);
+    }
+    let _ = writeln!(w);
+    let _ = writeln!(w, "|---|---:|---:|{}", "---|".repeat(specs.len()));
+    for (v, t) in judged {
+        let _ = write!(w, "| {} | {} | {} |", v.name, t.judged, t.unreadable);
+        for s in &specs {
+            let _ = write!(w, " {} |", v.get(s.name).map_or("–".into(), fmt_interval));
+        }
+        let _ = writeln!(w);
+    }
+    let _ = writeln!(w);
+    for a in &metrics.judge_agreement {
+        let _ = writeln!(
+            w,
+            "- agreement of `{}` with `{}`: Pearson r = {} over {} answers",
+            a.judge_metric,
+            a.metric,
+            a.pearson_r
+                .map_or("undefined".into(), |r| format!("{r:+.3}")),
+            a.n
+        );
+    }
+    if !metrics.judge_agreement.is_empty() {
+        let _ = writeln!(w);
+    }
 }
 
 /// Writes `DIR/eval/report.md` for `metrics` and the PNG `plots`; returns its path.

@@ -12,6 +12,8 @@
 //!   predictions/                  written by [`crate::predict::run_predictions`]
 //!     <variant>.jsonl, .parquet   one [`crate::prediction::Prediction`] per answered test item
 //!     <variant>.meta.json         [`crate::prediction::VariantInfo`]: kind, parameters, speed
+//!   judge/                        written by [`crate::judge::judge_run`] (optional)
+//!     <variant>.jsonl, .parquet   one [`crate::judge::Judgement`] per judged recommendation
 //!   eval/                         written by [`crate::evaluate::evaluate_run`]
 //!     metrics.json                every metric with its interval, and the paired comparisons
 //!     scores.jsonl, .parquet      per-item scores of every variant
@@ -84,6 +86,16 @@ impl RunDir {
     /// `DIR/predictions/<variant>.meta.json`.
     pub fn prediction_meta(&self, variant: &str) -> PathBuf {
         self.predictions().join(format!("{variant}.meta.json"))
+    }
+
+    /// `DIR/judge`: the LLM judge's scores.
+    pub fn judge(&self) -> PathBuf {
+        self.root.join("judge")
+    }
+
+    /// `DIR/judge/<variant>.jsonl`.
+    pub fn judge_file(&self, variant: &str) -> PathBuf {
+        self.judge().join(format!("{variant}.jsonl"))
     }
 
     /// `DIR/eval`: metrics, scores, plots and the report.

@@ -9,7 +9,7 @@ use sleepcot_eval::baselines::RandomLetter;
 use sleepcot_eval::predict::{Predictor, RandomLetterPredictor};
 use sleepcot_eval::prediction::{RationaleSource, VariantKind};
 use sleepcot_eval::student::{Student, StudentPredictor, TwoStagePredictor};
-use sleepcot_eval::{BootstrapConfig, EvalConfig, RunDir, RunOptions, TestSet};
+use sleepcot_eval::{BootstrapConfig, EvalConfig, LlmJudge, RunDir, RunOptions, TestSet};
 use sleepcot_model::BackendTask;
 use sleepcot_train::{Objective, Stage, TwoStageStudents};
 
@@ -45,6 +45,7 @@ pub fn clear(experiment: &Experiment, run: &Path, kind: StageKind) -> anyhow::Re
         StageKind::Train(i) => remove_path(&dir.train().join(&spec.variants[i].name))?,
         StageKind::Predict(i) => remove_predictions(&dir, &variant_names(&spec.variants[i]))?,
         StageKind::Baselines => remove_predictions(&dir, &super::BASELINE_NAMES)?,
+        StageKind::Judge => remove_path(&dir.judge())?,
         StageKind::Eval => remove_path(&dir.eval())?,
         StageKind::Report => remove_path(&run.join("report.md"))?,
     }
@@ -225,6 +226,22 @@ pub fn stage(
             };
             names.push(spec.backend.run(untrained)??);
             Ok(Some(names.join(", ")))
+        }
+        StageKind::Judge => {
+            let config = spec.eval.judge.clone().expect("planned only with a judge");
+            let judge = LlmJudge::new(config, &dir.data().join("teacher-cache"))?;
+            let names = all_variant_names(experiment);
+            let done = sleepcot_eval::judge_run(&dir, &judge, Some(&names), spec.seed, !quiet)?;
+            let stats = judge.endpoint.stats();
+            Ok(Some(format!(
+                "{} answers of {} variants judged by {} ({} unreadable); {} fetched, {} from cache",
+                done.iter().map(|d| d.judged).sum::<usize>(),
+                done.len(),
+                judge.model(),
+                done.iter().map(|d| d.unreadable).sum::<usize>(),
+                stats.fetched,
+                stats.cache_hits
+            )))
         }
         StageKind::Eval => {
             let config = EvalConfig {

@@ -23,6 +23,8 @@ pub enum StageKind {
     Predict(usize),
     /// Write the teacher's and the model-free baselines' predictions.
     Baselines,
+    /// Ask the LLM judge to score the recommendations: `judge/<variant>.jsonl`.
+    Judge,
     /// Score every variant: `eval/metrics.json`, scores, plots.
     Eval,
     /// Write `report.md` and the terminal summary.
@@ -37,6 +39,7 @@ impl StageKind {
             StageKind::Tokenizer => "tokenizer",
             StageKind::Train(_) => "train",
             StageKind::Predict(_) | StageKind::Baselines => "predict",
+            StageKind::Judge => "judge",
             StageKind::Eval => "eval",
             StageKind::Report => "report",
         }
@@ -44,7 +47,15 @@ impl StageKind {
 }
 
 /// The `--only` groups, in pipeline order.
-pub const GROUPS: [&str; 6] = ["data", "tokenizer", "train", "predict", "eval", "report"];
+pub const GROUPS: [&str; 7] = [
+    "data",
+    "tokenizer",
+    "train",
+    "predict",
+    "judge",
+    "eval",
+    "report",
+];
 
 /// One planned stage.
 #[derive(Debug, Clone, PartialEq)]
@@ -144,6 +155,21 @@ impl Plan {
             });
             let hash = stage_hash("predict.baselines", &key, &[&data, &tokenizer]);
             predicted.push(push("predict.baselines".into(), StageKind::Baselines, hash));
+        }
+        if let Some(judge) = &spec.eval.judge {
+            // Where replies are cached and how many requests run at once change no score.
+            let mut endpoint = judge.endpoint.clone();
+            endpoint.cache_dir = None;
+            endpoint.concurrency = 1;
+            let key = serde_json::json!({
+                "endpoint": endpoint,
+                "max_items": judge.max_items,
+                "rubric": sleepcot_eval::judge::RUBRIC_VERSION,
+                "seed": spec.seed,
+            });
+            let inputs: Vec<&str> = predicted.iter().map(String::as_str).collect();
+            let hash = stage_hash("judge", &key, &inputs);
+            predicted.push(push("judge".into(), StageKind::Judge, hash));
         }
         let eval_key = serde_json::json!({"resamples": spec.eval.resamples, "seed": spec.seed});
         let inputs: Vec<&str> = predicted.iter().map(String::as_str).collect();
@@ -279,6 +305,20 @@ pub fn describe(experiment: &Experiment, plan: &Plan, run: &Path) -> String {
     let _ = writeln!(w, "variants");
     for variant in &spec.variants {
         describe_variant(w, experiment, variant, run, arch.as_ref(), train_records);
+    }
+    if let Some(judge) = &spec.eval.judge {
+        let _ = writeln!(
+            w,
+            "judge      {} at {}, {} per variant (rubric {})",
+            judge.endpoint.model,
+            judge.endpoint.base_url,
+            judge
+                .max_items
+                .map_or("every recommendation".to_string(), |n| format!(
+                    "up to {n} recommendations"
+                )),
+            sleepcot_eval::judge::RUBRIC_VERSION
+        );
     }
     let _ = writeln!(w, "stages");
     for (i, s) in plan.stages.iter().enumerate() {

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use sleepcot_data::pipeline::DataConfig;
 use sleepcot_data::science::ScienceConfig;
 use sleepcot_data::teacher::Task;
+use sleepcot_eval::JudgeConfig;
 use sleepcot_model::BackendKind;
 use sleepcot_train::{LoopConfig, Objective, OptimConfig, StudentConfig, TrainConfig};
 
@@ -91,6 +92,10 @@ pub struct EvalSpec {
     pub batch_size: usize,
     /// Bootstrap resamples per interval.
     pub resamples: usize,
+    /// The optional LLM judge of the recommendations (`[eval.judge]` with `max_items` and an
+    /// `[eval.judge.endpoint]` table); its replies share the teacher's cache in
+    /// `data/teacher-cache`.
+    pub judge: Option<JudgeConfig>,
 }
 
 impl Default for EvalSpec {
@@ -100,6 +105,7 @@ impl Default for EvalSpec {
             max_new_tokens: 256,
             batch_size: 16,
             resamples: 2000,
+            judge: None,
         }
     }
 }
@@ -297,6 +303,18 @@ impl Experiment {
         }
         if e.resamples < 100 {
             return Err(self.invalid("eval.resamples", e.resamples, "at least 100"));
+        }
+        if let Some(judge) = &e.judge {
+            if judge.max_items == Some(0) {
+                return Err(self.invalid("eval.judge.max_items", 0, "at least 1"));
+            }
+            judge.endpoint.validate().map_err(|c| {
+                self.invalid(
+                    &format!("eval.judge.endpoint.{}", c.field),
+                    c.value,
+                    c.expected,
+                )
+            })?;
         }
         Ok(())
     }

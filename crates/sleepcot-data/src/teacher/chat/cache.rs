@@ -9,7 +9,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::io::{IoError, write_bytes_atomic};
 
@@ -44,8 +43,7 @@ impl ResponseCache {
 
     /// The key of a request body: lower-case hex SHA-256 of its bytes.
     pub fn key(body: &[u8]) -> String {
-        let digest = Sha256::digest(body);
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        crate::io::sha256_hex(body)
     }
 
     /// The file that holds (or will hold) the entry for `key`: `dir/ab/abcdef….json`.

@@ -304,32 +304,51 @@ impl Teacher for ChatTeacher {
         items: &[(u64, TeacherInput<'_>)],
         seed: u64,
     ) -> Vec<Result<TeacherOutput, TeacherError>> {
-        let next = AtomicUsize::new(0);
-        let workers = self.config.concurrency.min(items.len()).max(1);
-        let mut results: Vec<(usize, Result<TeacherOutput, TeacherError>)> =
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = (0..workers)
-                    .map(|_| {
-                        scope.spawn(|| {
-                            let mut done = Vec::new();
-                            loop {
-                                let i = next.fetch_add(1, Ordering::Relaxed);
-                                let Some((index, input)) = items.get(i) else {
-                                    break done;
-                                };
-                                done.push((i, self.teach(input, seed, *index)));
-                            }
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().expect("a teaching thread panicked"))
-                    .collect()
-            });
-        results.sort_by_key(|(i, _)| *i);
-        results.into_iter().map(|(_, r)| r).collect()
+        concurrently(items.len(), self.config.concurrency, |i| {
+            let (index, input) = &items[i];
+            self.teach(input, seed, *index)
+        })
     }
+}
+
+impl ChatTeacher {
+    /// The replies to many request bodies, in input order, with up to `concurrency` in flight
+    /// (each through [`ChatTeacher::complete_cached`]): what evaluation uses to ask an endpoint
+    /// to answer, or to judge, a batch of items.
+    pub fn complete_many(&self, bodies: &[Vec<u8>]) -> Vec<Result<String, String>> {
+        concurrently(bodies.len(), self.config.concurrency, |i| {
+            self.complete_cached(&bodies[i])
+        })
+    }
+}
+
+/// `f(0), …, f(n - 1)` on up to `workers` threads that each take the next index; the results
+/// come back in index order.
+fn concurrently<T: Send>(n: usize, workers: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let next = AtomicUsize::new(0);
+    let workers = workers.min(n).max(1);
+    let mut results: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= n {
+                            break done;
+                        }
+                        done.push((i, f(i)));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 #[cfg(test)]
