@@ -9,7 +9,7 @@ use sleepcot_data::io::write_bytes_atomic;
 use sleepcot_data::teacher::Task;
 
 use crate::error::EvalError;
-use crate::evaluate::{Metrics, metric_specs};
+use crate::evaluate::{JudgeTally, Metrics, metric_specs};
 use crate::hardware::Hardware;
 use crate::plots::{
     Bar, Figure, LossRow, SizePoint, Speed, accuracy_vs_size, decode_speed, loss_curves,
@@ -348,24 +348,20 @@ fn judge_section(w: &mut String, metrics: &Metrics) {
     if judged.is_empty() {
         return;
     }
-    let mut models: Vec<&str> = judged
-        .iter()
-        .flat_map(|(_, t)| t.models.iter().map(String::as_str))
-        .collect();
-    models.sort();
-    models.dedup();
-    let mut rubrics: Vec<&str> = judged
-        .iter()
-        .flat_map(|(_, t)| t.rubrics.iter().map(String::as_str))
-        .collect();
-    rubrics.sort();
-    rubrics.dedup();
+    // The distinct values of one tally field over every judged variant, joined for the text.
+    let distinct = |field: fn(&JudgeTally) -> &Vec<String>| -> String {
+        let set: std::collections::BTreeSet<&str> = judged
+            .iter()
+            .flat_map(|(_, t)| field(t).iter().map(String::as_str))
+            .collect();
+        set.into_iter().collect::<Vec<_>>().join("`, `")
+    };
+    let (models, rubrics) = (distinct(|t| &t.models), distinct(|t| &t.rubrics));
     let _ = writeln!(w, "### LLM judge (recommendations)\n");
     let _ = writeln!(
         w,
         "Scores from 1 to 10 given by `{}` under rubric `{}` (`sleepcot_eval::judge::RUBRIC`), with 95% bootstrap intervals. Unreadable replies are left out of the means.\n",
-        models.join("`, `"),
-        rubrics.join("`, `")
+        models, rubrics
     );
     let specs: Vec<_> = metric_specs().into_iter().filter(|s| s.judged).collect();
     let _ = write!(w, "| variant | judged | unreadable |");
