@@ -14,6 +14,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Training and generation allocate and free tensors of the same few sizes at every step;
+/// mimalloc keeps that memory mapped for reuse, where the system allocator returns large blocks
+/// to the kernel and takes a page fault on every page of the next one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// SleepCoT-rs task runner.
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", version, about)]
