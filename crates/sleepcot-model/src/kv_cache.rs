@@ -65,8 +65,10 @@ pub(crate) struct StepPlan {
     pub keys: usize,
     /// `[batch * seq]` rotary positions.
     pub positions: Vec<i64>,
-    /// `[batch, 1, 1, seq, keys]` additive bias, `None` when every key is visible.
+    /// `[bias_rows, 1, 1, seq, keys]` additive bias, `None` when every key is visible.
     pub bias: Option<Vec<f32>>,
+    /// 1 when every row has the same bias (no padding: causal masking only), else `batch`.
+    pub bias_rows: usize,
 }
 
 impl StepPlan {
@@ -81,11 +83,13 @@ impl StepPlan {
     ) -> Self {
         let keys = start + seq;
         let all_valid = (0..batch).all(|r| (0..keys).all(|s| valid(r, s)));
+        // Without padding every row has the same causal bias: one row serves the whole batch.
+        let bias_rows = if all_valid { 1 } else { batch };
         let bias = if seq == 1 && all_valid {
             None
         } else {
-            let mut bias = vec![0.0f32; batch * seq * keys];
-            for r in 0..batch {
+            let mut bias = vec![0.0f32; bias_rows * seq * keys];
+            for r in 0..bias_rows {
                 for i in 0..seq {
                     let row = &mut bias[(r * seq + i) * keys..(r * seq + i + 1) * keys];
                     for (slot, b) in row.iter_mut().enumerate() {
@@ -103,6 +107,7 @@ impl StepPlan {
             keys,
             positions,
             bias,
+            bias_rows,
         }
     }
 
@@ -133,11 +138,11 @@ impl StepPlan {
         )
     }
 
-    /// The bias as a `[batch, 1, 1, seq, keys]` f32 tensor.
+    /// The bias as a `[batch or 1, 1, 1, seq, keys]` f32 tensor.
     pub fn bias_tensor<B: Backend>(&self, device: &B::Device) -> Option<Tensor<B, 5>> {
         self.bias.as_ref().map(|b| {
             Tensor::from_data(
-                TensorData::new(b.clone(), [self.batch, 1, 1, self.seq, self.keys]),
+                TensorData::new(b.clone(), [self.bias_rows, 1, 1, self.seq, self.keys]),
                 (device, DType::F32),
             )
         })

@@ -46,23 +46,19 @@ impl<B: Backend> Attention<B> {
         let [batch, seq, _] = x.dims();
         let (h, kv, d) = (self.num_heads, self.num_kv_heads, self.head_dim);
         let groups = h / kv;
-        let q = self
-            .q_proj
-            .forward(x.clone())
-            .reshape([batch, seq, h, d])
+        // Rotate in the projections' own layout (contiguous, heads next to each other), then view
+        // the heads as the second axis.
+        let q = rope
+            .apply_query(self.q_proj.forward(x.clone()).reshape([batch, seq, h, d]))
             .swap_dims(1, 2);
-        let k = self
-            .k_proj
-            .forward(x.clone())
-            .reshape([batch, seq, kv, d])
+        let k = rope
+            .apply_key(self.k_proj.forward(x.clone()).reshape([batch, seq, kv, d]))
             .swap_dims(1, 2);
         let v = self
             .v_proj
             .forward(x)
             .reshape([batch, seq, kv, d])
             .swap_dims(1, 2);
-        let q = rope.apply(q);
-        let k = rope.apply(k);
         let (k, v) = match cache {
             Some((layer, start)) => layer.write_and_read(k, v, start),
             None => (k, v),
@@ -79,6 +75,12 @@ impl<B: Backend> Attention<B> {
             scores.cast(DType::F32)
         };
         let scores = match bias {
+            // One bias for every row (causal masking only): each head's score block gets the
+            // same `[seq, keys]` row added, as one flat row broadcast down a 2-D view.
+            Some(bias) if bias.dims()[0] == 1 => (scores
+                .reshape([batch * kv * groups, seq * keys])
+                + bias.clone().reshape([1, seq * keys]))
+            .reshape([batch, kv, groups * seq, keys]),
             Some(bias) => (scores.reshape([batch, kv, groups, seq, keys]) + bias.clone())
                 .reshape([batch, kv, groups * seq, keys]),
             None => scores,

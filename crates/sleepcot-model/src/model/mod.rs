@@ -295,7 +295,12 @@ impl<B: Backend> Qwen2ForCausalLM<B> {
         mut cache: Option<(&mut KvCache<B>, usize)>,
     ) -> Tensor<B, 3> {
         let device = input_ids.device();
-        let rope = self.rope.rows(plan.positions_tensor::<B>(&device));
+        let c = &self.config;
+        let rope = self.rope.rows(
+            plan.positions_tensor::<B>(&device),
+            c.num_attention_heads,
+            c.num_key_value_heads,
+        );
         let bias = plan.bias_tensor::<B>(&device);
         let mut x = self.model.embed_tokens.forward(input_ids);
         for (i, layer) in self.model.layers.iter().enumerate() {

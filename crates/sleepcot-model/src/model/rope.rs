@@ -15,13 +15,16 @@ pub struct RotaryEmbedding<B: Backend> {
     pub sin: Tensor<B, 2>,
 }
 
-/// The cos/sin rows of one forward pass, broadcastable against `[batch, heads, seq, head_dim]`.
+/// The cos/sin rows of one forward pass, laid out like the projections' output
+/// (`[batch, seq, heads, head_dim]`) and repeated over the heads, once for the query heads and
+/// once for the key heads: rotating is then element-wise work on contiguous tensors of one
+/// shape, which the CPU backend vectorises, and every layer reuses the same tables.
 #[derive(Debug, Clone)]
 pub struct RopeRows<B: Backend> {
-    /// `[batch, 1, seq, head_dim]`.
-    pub cos: Tensor<B, 4>,
-    /// `[batch, 1, seq, head_dim]`.
-    pub sin: Tensor<B, 4>,
+    /// `cos` and `sin` for the query heads, `[batch, seq, heads, head_dim]`.
+    pub query: (Tensor<B, 4>, Tensor<B, 4>),
+    /// `cos` and `sin` for the key heads, `[batch, seq, kv_heads, head_dim]`.
+    pub key: (Tensor<B, 4>, Tensor<B, 4>),
 }
 
 impl<B: Backend> RotaryEmbedding<B> {
@@ -67,8 +70,9 @@ impl<B: Backend> RotaryEmbedding<B> {
         self.cos.dims()[0]
     }
 
-    /// Gathers the rows for `positions` (`[batch, seq]`).
-    pub fn rows(&self, positions: Tensor<B, 2, Int>) -> RopeRows<B> {
+    /// Gathers the rows for `positions` (`[batch, seq]`), repeated for `heads` query heads and
+    /// `kv_heads` key heads.
+    pub fn rows(&self, positions: Tensor<B, 2, Int>, heads: usize, kv_heads: usize) -> RopeRows<B> {
         let [batch, seq] = positions.dims();
         let flat = positions.reshape([batch * seq]);
         let d = self.cos.dims()[1];
@@ -76,23 +80,38 @@ impl<B: Backend> RotaryEmbedding<B> {
             table
                 .clone()
                 .select(0, flat.clone())
-                .reshape([batch, 1, seq, d])
+                .reshape([batch, seq, 1, d])
         };
-        RopeRows {
-            cos: gather(&self.cos),
-            sin: gather(&self.sin),
-        }
+        let (cos, sin) = (gather(&self.cos), gather(&self.sin));
+        let repeat = |n: usize| (cos.clone().repeat_dim(2, n), sin.clone().repeat_dim(2, n));
+        let query = repeat(heads);
+        let key = if kv_heads == heads {
+            query.clone()
+        } else {
+            repeat(kv_heads)
+        };
+        RopeRows { query, key }
     }
 }
 
 impl<B: Backend> RopeRows<B> {
-    /// Rotates `x` (`[batch, heads, seq, head_dim]`): `x * cos + rotate_half(x) * sin`.
-    pub fn apply(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
-        let d = x.dims()[3];
-        let half = d / 2;
-        let x1 = x.clone().narrow(3, 0, half);
-        let x2 = x.clone().narrow(3, half, half);
-        let rotated = Tensor::cat(vec![x2.neg(), x1], 3);
-        x * self.cos.clone() + rotated * self.sin.clone()
+    /// Rotates the queries `x` (`[batch, seq, heads, head_dim]`).
+    pub fn apply_query(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
+        rotate(x, &self.query)
     }
+
+    /// Rotates the keys `x` (`[batch, seq, kv_heads, head_dim]`).
+    pub fn apply_key(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
+        rotate(x, &self.key)
+    }
+}
+
+/// `x * cos + rotate_half(x) * sin`, where `rotate_half` swaps the halves of the last axis and
+/// negates the new first half.
+fn rotate<B: Backend>(x: Tensor<B, 4>, (cos, sin): &(Tensor<B, 4>, Tensor<B, 4>)) -> Tensor<B, 4> {
+    let half = x.dims()[3] / 2;
+    let x1 = x.clone().narrow(3, 0, half);
+    let x2 = x.clone().narrow(3, half, half);
+    let rotated = Tensor::cat(vec![x2.neg(), x1], 3);
+    x * cos.clone() + rotated * sin.clone()
 }
