@@ -3,6 +3,7 @@
 //! This binary only parses arguments, shows progress and prints summaries; everything a library
 //! user needs lives in the crates.
 
+mod alloc;
 mod bench;
 mod data;
 mod eval;
@@ -13,12 +14,6 @@ mod train;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-
-/// Training and generation allocate and free tensors of the same few sizes at every step;
-/// mimalloc keeps that memory mapped for reuse, where the system allocator returns large blocks
-/// to the kernel and takes a page fault on every page of the next one.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// SleepCoT-rs task runner.
 #[derive(Debug, Parser)]
@@ -52,6 +47,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    alloc::keep_freed_memory();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

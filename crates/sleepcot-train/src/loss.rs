@@ -1,6 +1,5 @@
 //! The weighted, masked next-token cross-entropy every objective trains with.
 
-use burn::tensor::activation::log_softmax;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 
@@ -11,14 +10,22 @@ use crate::batch::Batch;
 /// Positions with weight zero (prompt and padding) are multiplied out, so they contribute
 /// nothing to the loss or its gradient; the batch builder makes the weights of a batch sum to
 /// one, which turns the sum into the objective's weighted mean.
+///
+/// `-log p(t) = logsumexp(x) - x_t`: only the log-sum-exp needs the whole vocabulary, so no
+/// `[tokens, vocab]` log-probability tensor is built (the vocabulary-wide work is one shifted
+/// `exp` and its sum, with the row maximum as the shift for stability), and the rows are
+/// flattened so the backend sees 2-D row-wise work.
 pub fn weighted_cross_entropy<B: Backend>(
     logits: Tensor<B, 3>,
     targets: Tensor<B, 2, Int>,
     weights: Tensor<B, 2>,
 ) -> Tensor<B, 1> {
-    let log_probs = log_softmax(logits, 2);
-    let picked: Tensor<B, 2> = log_probs.gather(2, targets.unsqueeze_dim(2)).squeeze_dim(2);
-    (picked.neg() * weights).sum()
+    let [rows, seq, vocab] = logits.dims();
+    let x = logits.reshape([rows * seq, vocab]);
+    let shift = x.clone().max_dim(1).detach();
+    let log_sum_exp = (x.clone() - shift.clone()).exp().sum_dim(1).log() + shift;
+    let picked = x.gather(1, targets.reshape([rows * seq, 1]));
+    ((log_sum_exp - picked).reshape([rows, seq]) * weights).sum()
 }
 
 /// The tensors of a batch on `device`: input ids, targets and weights.
