@@ -3,7 +3,10 @@
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 
+use sleepcot_model::Qwen2ForCausalLM;
+
 use crate::batch::Batch;
+use crate::error::Result;
 
 /// `Σ_t weight_t · (-log p(target_t))` over a `[rows, seq, vocab]` logits tensor.
 ///
@@ -26,6 +29,58 @@ pub fn weighted_cross_entropy<B: Backend>(
     let log_sum_exp = (x.clone() - shift.clone()).exp().sum_dim(1).log() + shift;
     let picked = x.gather(1, targets.reshape([rows * seq, 1]));
     ((log_sum_exp - picked).reshape([rows, seq]) * weights).sum()
+}
+
+/// The weighted cross-entropy of `batch` under `model`, with the LM head applied only at the
+/// positions whose weight is non-zero.
+///
+/// Prompt and padding positions carry weight zero, so their logits could only be multiplied
+/// out; skipping them saves the `[tokens, vocab]` projection and softmax work for most of a
+/// CoT record, whose prompt (the report) is its longest part. The value equals
+/// [`weighted_cross_entropy`] over the full logits up to summation order.
+pub fn batch_loss<B: Backend>(
+    model: &Qwen2ForCausalLM<B>,
+    batch: &Batch,
+    device: &B::Device,
+) -> Result<Tensor<B, 1>> {
+    let (ids, targets, weights) = batch_tensors::<B>(batch, device);
+    let kept: Vec<usize> = (0..batch.weights.len())
+        .filter(|&i| batch.weights[i] != 0.0)
+        .collect();
+    if kept.is_empty() || kept.len() == batch.weights.len() {
+        return Ok(weighted_cross_entropy(
+            model.forward(ids)?,
+            targets,
+            weights,
+        ));
+    }
+    let hidden = model.forward_hidden(ids)?;
+    let [rows, seq, width] = hidden.dims();
+    let positions = Tensor::<B, 1, Int>::from_data(
+        TensorData::new(kept.iter().map(|&i| i as i64).collect(), [kept.len()]),
+        device,
+    );
+    let hidden = hidden
+        .reshape([rows * seq, width])
+        .select(0, positions)
+        .unsqueeze_dim::<3>(0);
+    let shape = [1, kept.len()];
+    let targets = Tensor::from_data(
+        TensorData::new(
+            kept.iter().map(|&i| i64::from(batch.targets[i])).collect(),
+            shape,
+        ),
+        device,
+    );
+    let weights = Tensor::from_data(
+        TensorData::new(kept.iter().map(|&i| batch.weights[i]).collect(), shape),
+        device,
+    );
+    Ok(weighted_cross_entropy(
+        model.logits(hidden),
+        targets,
+        weights,
+    ))
 }
 
 /// The tensors of a batch on `device`: input ids, targets and weights.

@@ -17,7 +17,7 @@ use crate::batch::{Batch, RecordExamples, collate, epoch_batches};
 use crate::checkpoint::{self, LoopState};
 use crate::config::TrainConfig;
 use crate::error::{Result, TrainError};
-use crate::loss::{batch_tensors, weighted_cross_entropy};
+use crate::loss::batch_loss;
 use crate::metrics::{MetricRow, write_metrics};
 use crate::params::{clip_global_norm, count_params};
 use crate::schedule::learning_rate;
@@ -237,9 +237,7 @@ pub fn backward_batch<B: AutodiffBackend>(
     accumulation: usize,
     device: &B::Device,
 ) -> Result<(f64, GradientsParams)> {
-    let (ids, targets, weights) = batch_tensors::<B>(batch, device);
-    let loss = weighted_cross_entropy(model.forward(ids)?, targets, weights)
-        .div_scalar(accumulation as f64);
+    let loss = batch_loss(model, batch, device)?.div_scalar(accumulation as f64);
     let value = loss.clone().into_scalar().to_f64();
     Ok((value, GradientsParams::from_grads(loss.backward(), model)))
 }
@@ -289,9 +287,7 @@ pub fn validation_loss<B: Backend>(
     for chunk in order.chunks(batch_size) {
         let examples: Vec<_> = chunk.iter().flat_map(|&i| inputs.val[i].iter()).collect();
         let batch = collate(&examples, inputs.part_weights, pad);
-        let (ids, targets, weights) = batch_tensors::<B>(&batch, device);
-        let loss = weighted_cross_entropy(model.forward(ids)?, targets, weights);
-        sum += loss.into_scalar().to_f64();
+        sum += batch_loss(model, &batch, device)?.into_scalar().to_f64();
         batches += 1;
     }
     Ok(sum / batches.max(1) as f64)

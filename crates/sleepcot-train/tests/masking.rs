@@ -9,7 +9,7 @@ use sleepcot_data::instructions::StudentFormat;
 use sleepcot_model::Qwen2ForCausalLM;
 use sleepcot_model::tokenizer::train_bpe;
 use sleepcot_train::batch::{collate, encode_records};
-use sleepcot_train::loss::{batch_tensors, weighted_cross_entropy};
+use sleepcot_train::loss::{batch_loss, batch_tensors, weighted_cross_entropy};
 use sleepcot_train::student::scratch_config;
 
 type B = Autodiff<Flex>;
@@ -117,4 +117,25 @@ fn masked_positions_carry_no_loss_and_no_gradient() {
     let a = loss_of(&alone, 0);
     let b = loss_of(&padded_pair, 0);
     assert!((a - b).abs() <= 1e-4 * a.abs(), "alone {a} vs padded {b}");
+
+    // The training loss applies the LM head only where the weight is non-zero: the same value
+    // as the full-logits loss, and the same gradients for the weights.
+    let sparse = batch_loss(&model, &batch, &device).unwrap();
+    let sparse_value = sparse.clone().into_scalar();
+    assert!(
+        (sparse_value - value).abs() <= 1e-6 * value.abs(),
+        "supervised rows only {sparse_value} vs full logits {value}"
+    );
+    let (ids, targets, weights) = batch_tensors::<B>(&batch, &device);
+    let full = weighted_cross_entropy(model.forward(ids).unwrap(), targets, weights);
+    let grad_of = |loss: Tensor<B, 1>| -> Vec<f32> {
+        let grads = loss.backward();
+        let w = model.model.layers[0].mlp.up_proj.base.weight.val();
+        w.grad(&grads).unwrap().into_data().to_vec().unwrap()
+    };
+    let (g_sparse, g_full) = (grad_of(sparse), grad_of(full));
+    let scale = g_full.iter().fold(0f32, |m, g| m.max(g.abs()));
+    for (a, b) in g_sparse.iter().zip(&g_full) {
+        assert!((a - b).abs() <= 1e-5 * scale, "{a} vs {b}");
+    }
 }

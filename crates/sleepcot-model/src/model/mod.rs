@@ -205,10 +205,17 @@ impl<B: Backend> Qwen2ForCausalLM<B> {
     /// Causal forward over whole sequences `[batch, seq]`, returning logits `[batch, seq, vocab]`
     /// (the training path: no cache, every position projected).
     pub fn forward(&self, input_ids: Tensor<B, 2, Int>) -> Result<Tensor<B, 3>> {
+        Ok(self.logits(self.forward_hidden(input_ids)?))
+    }
+
+    /// The final-norm hidden states `[batch, seq, hidden]` of a causal forward without padding:
+    /// [`Qwen2ForCausalLM::forward`] before the LM head, for callers that need logits at only
+    /// some positions ([`Qwen2ForCausalLM::logits`]).
+    pub fn forward_hidden(&self, input_ids: Tensor<B, 2, Int>) -> Result<Tensor<B, 3>> {
         let [batch, seq] = input_ids.dims();
         self.check_positions(seq)?;
         let plan = StepPlan::full(batch, seq, None);
-        Ok(self.logits(self.run(input_ids, &plan, None)))
+        Ok(self.run(input_ids, &plan, None))
     }
 
     /// Causal forward over left-padded sequences: `token_mask` (row-major `[batch, seq]`, true
