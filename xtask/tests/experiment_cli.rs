@@ -302,6 +302,13 @@ objective = {{ kind = "two_stage" }}
         .unwrap());
     assert!(plan.contains("science questions: train 6"), "{plan}");
     assert!(!plan.contains("judge"), "{plan}");
+    let err = error_of(
+        &experiment(&file, &tmp.path().join("unjudged"))
+            .args(["--only", "judge"])
+            .output()
+            .unwrap(),
+    );
+    assert!(err.contains("has no judge stage"), "{err}");
     let judged = format!(
         "{text}[eval.judge]\nmax_items = 4\nendpoint = {{ base_url = \"http://127.0.0.1:9/v1\", model = \"judge-model\" }}\n"
     );

@@ -42,8 +42,8 @@ pub struct ExperimentArgs {
     /// Rerun every stage, ignoring what is cached.
     #[arg(long)]
     force: bool,
-    /// Run only the stages of one group (data, tokenizer, train, predict, eval, report); the
-    /// stages before it must have finished.
+    /// Run only the stages of one group (data, tokenizer, train, predict, judge, eval, report);
+    /// the stages before it must have finished.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(GROUPS))]
     only: Option<String>,
     /// Override the experiment's seed.
@@ -112,6 +112,13 @@ pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
         .only
         .as_deref()
         .and_then(|g| plan.stages.iter().position(|s| s.kind.group() == g));
+    if let (Some(group), None) = (args.only.as_deref(), first_selected) {
+        // Only `judge` can be missing: the experiment has no `[eval.judge]`.
+        anyhow::bail!(
+            "{} has no {group} stage (add an [eval.judge] table to judge the answers), so --only {group} has nothing to run",
+            experiment.path.display()
+        );
+    }
     let mut i = 0;
     while i < total {
         // A wave: the consecutive stages of one group, which depend only on earlier waves.
