@@ -164,9 +164,10 @@ impl LlmJudge {
             .body_for(&judge_messages(&item.record.user, report, output)))
     }
 
-    /// Judges `predictions` of `variant` on the `items` it answered, `chunk` requests at a
-    /// time, ticking `bar`. An unreadable reply is stored with its reason; a request that
-    /// fails (network, HTTP status) fails the whole call with one sentence.
+    /// Judges `predictions` of `variant` on the `items` it answered, sending four times the
+    /// endpoint's `concurrency` requests per round and ticking `bar` after each round. An
+    /// unreadable reply is stored with its reason; a request that fails (network, HTTP status)
+    /// fails the whole call with one sentence.
     pub fn judge(
         &self,
         variant: &str,
