@@ -231,7 +231,8 @@ pub struct JudgeAgreement {
     pub judge_metric: String,
     /// The objective metric.
     pub metric: String,
-    /// Items where both are defined.
+    /// Judged answers where both are defined, pooled over the variants (one test item counts
+    /// once per variant that answered it).
     pub n: usize,
     /// Pearson's r; `None` when either side is constant or `n < 3`.
     pub pearson_r: Option<f64>,
@@ -310,7 +311,9 @@ pub struct Metrics {
     pub variants: Vec<VariantMetrics>,
     /// Paired comparisons.
     pub comparisons: Vec<Comparison>,
-    /// Agreement of the LLM judge with the objective metrics (empty when nothing was judged).
+    /// Agreement of the LLM judge with the objective metrics (empty when nothing was judged;
+    /// absent from `metrics.json` files written before the judge existed).
+    #[serde(default)]
     pub judge_agreement: Vec<JudgeAgreement>,
 }
 

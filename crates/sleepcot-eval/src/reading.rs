@@ -111,13 +111,14 @@ const MAIN: [&str; 8] = [
     "judge_knowledge",
 ];
 
-/// Words for the strength of a correlation.
+/// How a correlation of `r` reads: the direction and strength of "tracks".
 fn strength(r: f64) -> &'static str {
-    match r.abs() {
-        x if x >= 0.7 => "strongly",
-        x if x >= 0.4 => "moderately",
-        x if x >= 0.2 => "weakly",
-        _ => "hardly",
+    match r {
+        x if x >= 0.7 => "strongly tracks",
+        x if x >= 0.4 => "moderately tracks",
+        x if x >= 0.2 => "weakly tracks",
+        x if x > -0.2 => "hardly tracks",
+        _ => "runs against",
     }
 }
 
@@ -128,7 +129,7 @@ fn judge(metrics: &Metrics) -> Vec<String> {
     for a in &metrics.judge_agreement {
         out.push(match a.pearson_r {
             Some(r) => format!(
-                "The judge's `{}` {} tracks `{}` (Pearson r = {r:+.2} over {} judged answers){}.",
+                "The judge's `{}` {} `{}` (Pearson r = {r:+.2} over {} judged answers){}.",
                 a.judge_metric,
                 strength(r),
                 a.metric,
@@ -139,11 +140,29 @@ fn judge(metrics: &Metrics) -> Vec<String> {
                     ""
                 }
             ),
+            None if a.n < 3 => format!(
+                "The judge's `{}` cannot be correlated with `{}`: only {} judged answers carry both.",
+                a.judge_metric, a.metric, a.n
+            ),
             None => format!(
                 "The judge's `{}` cannot be correlated with `{}`: one of them is constant over the {} judged answers.",
                 a.judge_metric, a.metric, a.n
             ),
         });
+    }
+    let mut judges: Vec<&str> = metrics
+        .variants
+        .iter()
+        .filter_map(|v| v.judge.as_ref())
+        .flat_map(|t| t.models.iter().map(String::as_str))
+        .collect();
+    judges.sort();
+    judges.dedup();
+    if judges.len() > 1 {
+        out.push(format!(
+            "The judge scores come from more than one model ({}), so differences between variants may be differences between judges.",
+            judges.join(", ")
+        ));
     }
     for v in &metrics.variants {
         if let Some(t) = v.judge.as_ref().filter(|t| t.unreadable > 0) {

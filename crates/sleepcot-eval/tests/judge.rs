@@ -238,6 +238,20 @@ fn judge_scores_become_metrics_and_the_cache_replays_them() {
     judge_run(&run, &offline, Some(&["expert".to_string()]), 0, false).unwrap();
     assert_eq!(offline.endpoint.stats().cache_hits, reports as u64);
 
+    // A judgement scored under another rubric version is refused.
+    let expert_file = run.judge_file("expert");
+    let current = std::fs::read_to_string(&expert_file).unwrap();
+    let old = current.replacen("sleepcot-judge-1", "sleepcot-judge-0", 1);
+    std::fs::write(&expert_file, &old).unwrap();
+    let err = evaluate_run(&run, None, &eval_config())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("scored under rubric sleepcot-judge-0, not the current sleepcot-judge-1"),
+        "{err}"
+    );
+    std::fs::write(&expert_file, current).unwrap();
+
     // A prediction that changed after it was judged is refused, naming both files.
     let mut generic = read_predictions(&run, "generic", &test).unwrap();
     let i = generic
@@ -271,8 +285,17 @@ fn a_sample_judges_the_same_items_for_every_variant() {
         tmp.path(),
     )
     .unwrap();
-    let variants = ["expert".to_string(), "generic".to_string()];
+    // A judgement file of a variant with nothing to judge is stale and goes.
+    std::fs::create_dir_all(run.judge()).unwrap();
+    std::fs::write(run.judge_file("random_letter"), "{}\n").unwrap();
+    let variants = [
+        "expert".to_string(),
+        "generic".to_string(),
+        "random_letter".to_string(),
+    ];
     let done = judge_run(&run, &judge, Some(&variants), 7, false).unwrap();
+    assert!(!run.judge_file("random_letter").exists());
+    assert_eq!(done.len(), 2, "{done:?}");
     assert!(done.iter().all(|d| d.judged == 3), "{done:?}");
     let ids = |v: &str| -> Vec<String> {
         std::fs::read_to_string(run.judge_file(v))

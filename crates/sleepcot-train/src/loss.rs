@@ -43,17 +43,18 @@ pub fn batch_loss<B: Backend>(
     batch: &Batch,
     device: &B::Device,
 ) -> Result<Tensor<B, 1>> {
-    let (ids, targets, weights) = batch_tensors::<B>(batch, device);
     let kept: Vec<usize> = (0..batch.weights.len())
         .filter(|&i| batch.weights[i] != 0.0)
         .collect();
     if kept.is_empty() || kept.len() == batch.weights.len() {
+        let (ids, targets, weights) = batch_tensors::<B>(batch, device);
         return Ok(weighted_cross_entropy(
             model.forward(ids)?,
             targets,
             weights,
         ));
     }
+    let ids = id_tensor::<B>(&batch.inputs, [batch.rows, batch.seq], device);
     let hidden = model.forward_hidden(ids)?;
     let [rows, seq, width] = hidden.dims();
     let positions = Tensor::<B, 1, Int>::from_data(
@@ -65,13 +66,8 @@ pub fn batch_loss<B: Backend>(
         .select(0, positions)
         .unsqueeze_dim::<3>(0);
     let shape = [1, kept.len()];
-    let targets = Tensor::from_data(
-        TensorData::new(
-            kept.iter().map(|&i| i64::from(batch.targets[i])).collect(),
-            shape,
-        ),
-        device,
-    );
+    let targets: Vec<u32> = kept.iter().map(|&i| batch.targets[i]).collect();
+    let targets = id_tensor::<B>(&targets, shape, device);
     let weights = Tensor::from_data(
         TensorData::new(kept.iter().map(|&i| batch.weights[i]).collect(), shape),
         device,
@@ -89,10 +85,16 @@ pub fn batch_tensors<B: Backend>(
     device: &B::Device,
 ) -> (Tensor<B, 2, Int>, Tensor<B, 2, Int>, Tensor<B, 2>) {
     let shape = [batch.rows, batch.seq];
-    let ids = |v: &[u32]| {
-        let values: Vec<i64> = v.iter().map(|&t| i64::from(t)).collect();
-        Tensor::from_data(TensorData::new(values, shape), device)
-    };
     let weights = Tensor::from_data(TensorData::new(batch.weights.clone(), shape), device);
-    (ids(&batch.inputs), ids(&batch.targets), weights)
+    (
+        id_tensor(&batch.inputs, shape, device),
+        id_tensor(&batch.targets, shape, device),
+        weights,
+    )
+}
+
+/// Token ids as an integer tensor of `shape` (row-major).
+fn id_tensor<B: Backend>(ids: &[u32], shape: [usize; 2], device: &B::Device) -> Tensor<B, 2, Int> {
+    let values: Vec<i64> = ids.iter().map(|&t| i64::from(t)).collect();
+    Tensor::from_data(TensorData::new(values, shape), device)
 }

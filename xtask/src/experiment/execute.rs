@@ -244,6 +244,10 @@ pub fn stage(
             )))
         }
         StageKind::Eval => {
+            if spec.eval.judge.is_none() {
+                // Judge scores from an earlier configuration that had a judge are stale now.
+                remove_path(&dir.judge())?;
+            }
             let config = EvalConfig {
                 bootstrap: BootstrapConfig {
                     resamples: spec.eval.resamples,

@@ -165,6 +165,7 @@ impl Plan {
                 "endpoint": endpoint,
                 "max_items": judge.max_items,
                 "rubric": sleepcot_eval::judge::RUBRIC_VERSION,
+                "rubric_text": sleepcot_data::io::sha256_hex(sleepcot_eval::judge::RUBRIC.as_bytes()),
                 "seed": spec.seed,
             });
             let inputs: Vec<&str> = predicted.iter().map(String::as_str).collect();

@@ -41,8 +41,9 @@ use crate::testset::{Item, TestSet, read_rows};
 #[serde(deny_unknown_fields)]
 pub struct JudgeConfig {
     /// The endpoint, in a chat teacher's settings (`base_url`, `model`, `api_key_env`,
-    /// `temperature` (0 makes the scores repeatable), `max_tokens`, `concurrency`, retries,
-    /// `cache_dir`).
+    /// `temperature`, `max_tokens`, `concurrency`, retries, `cache_dir`). Replies are cached
+    /// by request, so judging again repeats the same scores at any temperature; an unreadable
+    /// reply is cached too, and only a changed setting asks again.
     pub endpoint: ChatTeacherConfig,
     /// Judge at most this many recommendations per variant: a seeded sample, the same items
     /// for every variant so that they can be compared pairwise. Every one when unset.
@@ -257,6 +258,17 @@ pub fn judge_run(
             .filter(|i| ids.contains(i.record.id.as_str()))
             .count();
         if todo == 0 {
+            // Nothing of this variant to judge now: a file from an earlier run is stale.
+            let stale = run.judge_file(&name);
+            for path in [stale.clone(), stale.with_extension("parquet")] {
+                if path.exists() {
+                    std::fs::remove_file(&path).map_err(|e| EvalError::File {
+                        action: "remove",
+                        path: path.clone(),
+                        message: e.to_string(),
+                    })?;
+                }
+            }
             continue;
         }
         let bar = progress_bar(todo, format!("judge {name}"), progress);
@@ -297,6 +309,17 @@ pub fn read_judgements(
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(rows.len());
     for (line, j) in rows {
+        if j.rubric != RUBRIC_VERSION {
+            return Err(EvalError::MalformedLine {
+                path,
+                line,
+                what: "judgement",
+                message: format!(
+                    "it was scored under rubric {}, not the current {RUBRIC_VERSION}; run the judge again",
+                    j.rubric
+                ),
+            });
+        }
         let current = outputs.get(j.id.as_str());
         if current.is_none_or(|o| sha256_hex(o.as_bytes()) != j.output_sha256) {
             return Err(EvalError::StaleJudgement {

@@ -1,8 +1,9 @@
 //! The judge's fixed rubric and the prompt built from it.
 //!
 //! The rubric is a constant with a version: every stored judgement names the version it was
-//! scored under, and changing a word of the rubric changes every request body, so the shared
-//! reply cache never serves a judgement written under an older rubric.
+//! scored under, and evaluation refuses judgements of another version. Changing a word of the
+//! rubric also changes every request body, so the shared reply cache cannot answer a new
+//! rubric's request with an old rubric's reply.
 
 use sleepcot_data::instructions::ChatTurn;
 use sleepcot_data::report::Report;
