@@ -46,6 +46,49 @@ pub struct Qwen2Config {
 pub const ARCHITECTURE: &str = "Qwen2ForCausalLM";
 
 impl Qwen2Config {
+    /// A Qwen2.5-style architecture of the given sizes: rope theta 1e6, RMSNorm eps 1e-6,
+    /// tied embeddings, `head_dim = hidden / heads`, no special-token ids.
+    pub fn qwen25_shape(
+        vocab: usize,
+        hidden: usize,
+        intermediate: usize,
+        layers: usize,
+        heads: usize,
+        kv_heads: usize,
+        max_positions: usize,
+    ) -> Self {
+        Qwen2Config {
+            vocab_size: vocab,
+            hidden_size: hidden,
+            intermediate_size: intermediate,
+            num_hidden_layers: layers,
+            num_attention_heads: heads,
+            num_key_value_heads: kv_heads,
+            head_dim: hidden / heads,
+            max_position_embeddings: max_positions,
+            rope_theta: 1.0e6,
+            rms_norm_eps: 1e-6,
+            tie_word_embeddings: true,
+            bos_token_id: None,
+            eos_token_ids: Vec::new(),
+        }
+    }
+
+    /// The published architecture of Qwen2.5-0.5B or Qwen2.5-1.5B (base or `-Instruct`, by
+    /// hub id or bare name), from their `config.json` on the hub: what an offline machine
+    /// needs to size a run or benchmark that shape. `None` for any other model.
+    pub fn published_qwen25(repo: &str) -> Option<Self> {
+        let name = repo.rsplit('/').next()?.trim_end_matches("-Instruct");
+        let (hidden, inter, layers, heads, kv) = match name {
+            "Qwen2.5-0.5B" => (896, 4864, 24, 14, 2),
+            "Qwen2.5-1.5B" => (1536, 8960, 28, 12, 2),
+            _ => return None,
+        };
+        Some(Self::qwen25_shape(
+            151_936, hidden, inter, layers, heads, kv, 32_768,
+        ))
+    }
+
     /// Parameters of a model of this shape, counted without building it: embeddings, per
     /// layer the attention projections (q, k, v with biases, o without), the SwiGLU MLP and
     /// two RMSNorms, the final norm, and the output head when it is not tied. Used to size
@@ -423,5 +466,21 @@ impl FieldReader<'_> {
             }
         }
         self.required_f64("rope_theta")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Qwen2Config;
+
+    #[test]
+    fn published_qwen25_shapes_have_the_published_parameter_counts() {
+        // transformers counts 494,032,768 parameters in Qwen2.5-0.5B (tied embeddings).
+        let half = Qwen2Config::published_qwen25("Qwen/Qwen2.5-0.5B-Instruct").unwrap();
+        assert_eq!(half.parameter_count(), 494_032_768);
+        assert_eq!(half, Qwen2Config::published_qwen25("Qwen2.5-0.5B").unwrap());
+        let one_half = Qwen2Config::published_qwen25("Qwen/Qwen2.5-1.5B").unwrap();
+        assert_eq!((one_half.hidden_size, one_half.head_dim), (1536, 128));
+        assert_eq!(Qwen2Config::published_qwen25("Qwen/Qwen2.5-7B"), None);
     }
 }

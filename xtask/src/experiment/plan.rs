@@ -206,35 +206,9 @@ pub fn student_architecture(student: &StudentConfig, vocab_size: usize) -> Optio
             if let Some(file) = file {
                 return Qwen2Config::from_file(file).ok();
             }
-            published_qwen25(model)
+            Qwen2Config::published_qwen25(model)
         }
     }
-}
-
-/// The published shapes of the Qwen2.5 checkpoints the paper-scale experiments name (from
-/// their `config.json` files on the hub), so a dry run on an offline machine can size them.
-fn published_qwen25(repo: &str) -> Option<Qwen2Config> {
-    let name = repo.rsplit('/').next()?.trim_end_matches("-Instruct");
-    let (hidden, inter, layers, heads, kv) = match name {
-        "Qwen2.5-0.5B" => (896, 4864, 24, 14, 2),
-        "Qwen2.5-1.5B" => (1536, 8960, 28, 12, 2),
-        _ => return None,
-    };
-    Some(Qwen2Config {
-        vocab_size: 151_936,
-        hidden_size: hidden,
-        intermediate_size: inter,
-        num_hidden_layers: layers,
-        num_attention_heads: heads,
-        num_key_value_heads: kv,
-        head_dim: hidden / heads,
-        max_position_embeddings: 32_768,
-        rope_theta: 1.0e6,
-        rms_norm_eps: 1e-6,
-        tie_word_embeddings: true,
-        bos_token_id: None,
-        eos_token_ids: Vec::new(),
-    })
 }
 
 /// Rough peak memory of training one student, in bytes: f32 weights, gradients and two
