@@ -143,6 +143,21 @@ pub(crate) struct Pending<'a> {
     pub fact_id: Option<String>,
 }
 
+impl<'a> Pending<'a> {
+    /// A knowledge question to teach: record id `<prefix>-<question id>`, teacher index
+    /// `index`.
+    pub(crate) fn question(index: u64, prefix: &str, question: &'a Question, split: Split) -> Self {
+        Pending {
+            index,
+            input: TeacherInput::Knowledge(question),
+            id: format!("{prefix}-{}", question.id),
+            split,
+            person_id: None,
+            fact_id: Some(question.fact_id.clone()),
+        }
+    }
+}
+
 /// Items are taught in chunks of this size, so progress moves and a network teacher can batch.
 const TEACH_CHUNK: usize = 64;
 
@@ -209,14 +224,12 @@ impl Dataset {
             }
         }
         for (k, (q, split)) in questions.iter().zip(&question_splits).enumerate() {
-            pending.push(Pending {
-                index: KNOWLEDGE_BASE + k as u64,
-                input: TeacherInput::Knowledge(q),
-                id: format!("kq-{}", q.id),
-                split: *split,
-                person_id: None,
-                fact_id: Some(q.fact_id.clone()),
-            });
+            pending.push(Pending::question(
+                KNOWLEDGE_BASE + k as u64,
+                "kq",
+                q,
+                *split,
+            ));
         }
 
         let (records, rejected) = teach_all(&pending, teacher, seed, progress)?;

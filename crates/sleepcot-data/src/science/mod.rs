@@ -20,7 +20,7 @@ pub use format::{Choice, ScienceFormatError, ScienceQuestion, parse_line, read_s
 use crate::instructions::Split;
 use crate::knowledge::{Question, Topic};
 use crate::pipeline::{DataConfig, DataError, Dataset, Pending, Progress, teach_all};
-use crate::teacher::{Teacher, TeacherConfig, TeacherInput};
+use crate::teacher::{Teacher, TeacherConfig};
 
 /// Where the science questions come from and who teaches them. Unknown keys are rejected.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -180,14 +180,7 @@ impl Dataset {
         let pending: Vec<Pending<'_>> = questions
             .iter()
             .enumerate()
-            .map(|(k, (q, split))| Pending {
-                index: SCIENCE_BASE + k as u64,
-                input: TeacherInput::Knowledge(q),
-                id: format!("sq-{}", q.id),
-                split: *split,
-                person_id: None,
-                fact_id: Some(q.fact_id.clone()),
-            })
+            .map(|(k, (q, split))| Pending::question(SCIENCE_BASE + k as u64, "sq", q, *split))
             .collect();
         let (records, rejected) = teach_all(&pending, teacher, seed, progress)?;
         let data_config = DataConfig {
