@@ -5,6 +5,7 @@
 use anyhow::Context;
 use sleepcot_model::backend::{BackendKind, parse_dtype};
 use sleepcot_model::bench::{BenchShape, generation_throughput_on};
+use sleepcot_train::Precision;
 use sleepcot_train::bench::train_throughput_on;
 
 /// Arguments of `cargo xtask bench`.
@@ -33,6 +34,10 @@ pub struct TrainBenchArgs {
     /// Backend: flex, wgpu or cuda (GPU backends need the matching cargo feature).
     #[arg(long, default_value = "flex")]
     pub backend: String,
+    /// Element type of the frozen base weights for the LoRA shapes: f32, bf16 or f16 (mixed
+    /// precision: adapters, optimiser and loss stay f32). tiny trains every weight in f32.
+    #[arg(long, default_value = "f32")]
+    pub dtype: String,
     /// Rows per step.
     #[arg(long, default_value_t = 4)]
     pub batch: usize,
@@ -90,7 +95,8 @@ fn run_train(args: &TrainBenchArgs) -> anyhow::Result<()> {
     let steps = args
         .steps
         .unwrap_or(if shape == BenchShape::Tiny { 10 } else { 3 });
-    let result = train_throughput_on(backend, shape, args.batch, args.seq, steps)
+    let precision: Precision = args.dtype.parse()?;
+    let result = train_throughput_on(backend, shape, precision, args.batch, args.seq, steps)
         .with_context(|| format!("training benchmark on shape {} failed", shape.name()))?;
     if args.json {
         let line = serde_json::json!({
@@ -100,6 +106,7 @@ fn run_train(args: &TrainBenchArgs) -> anyhow::Result<()> {
             "backend": backend.to_string(),
             "threads": threads(),
             "mode": result.mode,
+            "dtype": precision.to_string(),
             "batch": result.batch,
             "seq": result.seq,
             "steps": result.steps,

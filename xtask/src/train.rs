@@ -19,6 +19,10 @@ pub struct TrainArgs {
     /// Override the configuration's output directory.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Override `loop.devices`: spread each step's micro-batches over this many GPUs (raises
+    /// `loop.grad_accum` to match when it is smaller).
+    #[arg(long)]
+    devices: Option<usize>,
 }
 
 /// Trains every stage of the configuration and prints one line per stage.
@@ -29,6 +33,13 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     }
     if let Some(out) = &args.out {
         config.out = out.clone();
+    }
+    if let Some(devices) = args.devices {
+        config.run.devices = devices;
+        config.run.grad_accum = config.run.grad_accum.max(devices);
+        config.validate().with_context(|| {
+            format!("--devices {devices} does not fit {}", args.config.display())
+        })?;
     }
     let outcome = train(&config)
         .with_context(|| format!("training from {} failed", args.config.display()))?;

@@ -24,12 +24,18 @@ pub enum BackendKind {
     Cuda,
 }
 
-/// Work that is generic over the backend, run by [`BackendKind::run`].
-pub trait BackendTask {
+/// Work that is generic over the backend, run by [`BackendKind::run`] or
+/// [`BackendKind::run_on`].
+pub trait BackendTask: Sized {
     /// What the task returns.
     type Output;
     /// Runs the task on backend `B` and its default device.
     fn run<B: Backend>(self, device: B::Device) -> Self::Output;
+    /// Runs the task on several devices of backend `B` (the first is the main one). Tasks that
+    /// can spread work over devices override this; the default uses the first device alone.
+    fn run_on<B: Backend>(self, devices: Vec<B::Device>) -> Self::Output {
+        self.run::<B>(devices.into_iter().next().unwrap_or_default())
+    }
 }
 
 impl BackendKind {
@@ -60,6 +66,66 @@ impl BackendKind {
             }),
         }
     }
+
+    /// Runs `task` on the first `devices` devices of this backend: GPUs `0..devices` for `cuda`
+    /// and, with more than one, discrete GPUs `0..devices` for `wgpu`; for `flex`, the one CPU
+    /// repeated (each replica then shares the same cores, which is only useful for checking
+    /// that data-parallel training computes what one device does).
+    ///
+    /// Each device past the first is probed with a one-element allocation first, so asking for
+    /// more GPUs than the machine has is an error naming the device instead of a panic deep in
+    /// the runtime.
+    pub fn run_on<T: BackendTask>(self, task: T, devices: usize) -> Result<T::Output> {
+        if devices <= 1 {
+            return self.run(task);
+        }
+        match self {
+            Self::Flex => Ok(task.run_on::<burn::backend::Flex>(vec![Default::default(); devices])),
+            #[cfg(feature = "wgpu")]
+            Self::Wgpu => {
+                let list: Vec<_> = (0..devices)
+                    .map(burn::backend::wgpu::WgpuDevice::DiscreteGpu)
+                    .collect();
+                probe_devices::<burn::backend::Wgpu>(self, &list)?;
+                Ok(task.run_on::<burn::backend::Wgpu>(list))
+            }
+            #[cfg(feature = "cuda")]
+            Self::Cuda => {
+                let list: Vec<_> = (0..devices)
+                    .map(burn::backend::cuda::CudaDevice::new)
+                    .collect();
+                probe_devices::<burn::backend::Cuda>(self, &list)?;
+                Ok(task.run_on::<burn::backend::Cuda>(list))
+            }
+            #[allow(unreachable_patterns)]
+            other => other.run(task),
+        }
+    }
+}
+
+/// Checks that every device after the first can hold a tensor; GPU runtimes panic on a device
+/// index the machine does not have, and that panic is turned into an error here.
+#[cfg_attr(not(any(feature = "wgpu", feature = "cuda")), allow(dead_code))]
+fn probe_devices<B: Backend>(kind: BackendKind, devices: &[B::Device]) -> Result<()> {
+    for (index, device) in devices.iter().enumerate().skip(1) {
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let usable = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            burn::tensor::Tensor::<B, 1>::zeros([1], device).into_data()
+        }))
+        .is_ok();
+        std::panic::set_hook(hook);
+        if !usable {
+            return Err(ModelError::InvalidRequest {
+                what: "devices",
+                message: format!(
+                    "{kind} device {index} (of the {} asked for) cannot be used; does this machine have that many GPUs?",
+                    devices.len()
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 impl fmt::Display for BackendKind {

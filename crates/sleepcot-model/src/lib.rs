@@ -9,6 +9,7 @@
 
 pub mod backend;
 pub mod bench;
+pub mod cast;
 pub mod checkpoint;
 pub mod config;
 pub mod error;

@@ -16,8 +16,8 @@ use sleepcot_model::lora::{LoraConfig, apply_lora};
 use sleepcot_model::{BackendKind, BackendTask, Qwen2ForCausalLM};
 
 use crate::batch::{Example, collate};
-use crate::config::OptimConfig;
-use crate::error::Result;
+use crate::config::{OptimConfig, Precision};
+use crate::error::{Result, TrainError};
 use crate::params::{clip_global_norm, count_params};
 use crate::trainer::{adamw, backward_batch};
 
@@ -39,43 +39,59 @@ pub struct TrainThroughput {
 }
 
 /// Measures training steps of `shape` on `backend`: full training for `tiny`, LoRA r=16 on all
-/// projections otherwise; `steps` timed steps of `batch x seq` random tokens.
+/// projections otherwise, with the frozen base in `precision` (mixed precision when it is not
+/// f32); `steps` timed steps of `batch x seq` random tokens.
 pub fn train_throughput_on(
     backend: BackendKind,
     shape: BenchShape,
+    precision: Precision,
     batch: usize,
     seq: usize,
     steps: usize,
 ) -> Result<TrainThroughput> {
-    struct Task {
-        shape: BenchShape,
-        batch: usize,
-        seq: usize,
-        steps: usize,
-    }
-    impl BackendTask for Task {
-        type Output = Result<TrainThroughput>;
-        fn run<B: Backend>(self, device: B::Device) -> Self::Output {
-            measure::<Autodiff<B>>(self.shape, self.batch, self.seq, self.steps, &device)
-        }
+    if shape == BenchShape::Tiny && precision != Precision::F32 {
+        return Err(TrainError::InvalidConfig {
+            field: "dtype",
+            value: precision.to_string(),
+            expected: "f32 for the tiny shape, which trains every weight",
+        });
     }
     backend.run(Task {
         shape,
+        dtype: precision.dtype(),
         batch,
         seq,
         steps,
     })?
 }
 
-fn measure<B: AutodiffBackend>(
+/// One benchmark's settings, run on the backend [`train_throughput_on`] picks.
+#[derive(Clone, Copy)]
+struct Task {
     shape: BenchShape,
+    dtype: DType,
     batch: usize,
     seq: usize,
     steps: usize,
-    device: &B::Device,
-) -> Result<TrainThroughput> {
+}
+
+impl BackendTask for Task {
+    type Output = Result<TrainThroughput>;
+    fn run<B: Backend>(self, device: B::Device) -> Self::Output {
+        measure::<Autodiff<B>>(&self, &device)
+    }
+}
+
+fn measure<B: AutodiffBackend>(task: &Task, device: &B::Device) -> Result<TrainThroughput> {
+    let Task {
+        shape,
+        dtype,
+        batch,
+        seq,
+        steps,
+    } = *task;
     let config = shape.config();
-    let mut model = Qwen2ForCausalLM::<B>::random(&config, 0, DType::F32, device);
+    let mut model = Qwen2ForCausalLM::<B>::random(&config, 0, dtype, device);
     let mode = if shape == BenchShape::Tiny {
         "full".to_string()
     } else {

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use burn::tensor::DType;
 use serde::{Deserialize, Serialize};
 use sleepcot_data::teacher::Task;
 use sleepcot_model::BackendKind;
@@ -70,7 +71,73 @@ pub enum StudentConfig {
         /// LoRA hyper-parameters; absent means full fine-tuning.
         #[serde(default)]
         lora: Option<LoraConfig>,
+        /// Element type of the frozen base weights. `bf16` or `f16` trains a LoRA student in
+        /// mixed precision: the base's matmuls run in that type, while the adapters, their
+        /// gradients and optimiser state, the normalisation statistics, the softmaxes and the
+        /// loss stay f32. Full fine-tuning keeps f32.
+        #[serde(default)]
+        precision: Precision,
     },
+}
+
+/// Element type of a pretrained student's base weights (see [`StudentConfig::Pretrained`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// 32-bit floats everywhere.
+    #[default]
+    F32,
+    /// bfloat16 base weights: the range of f32 with 8 bits of mantissa; the usual GPU choice.
+    Bf16,
+    /// IEEE half-precision base weights.
+    F16,
+}
+
+impl Precision {
+    /// The burn dtype of the base weights.
+    pub fn dtype(self) -> DType {
+        match self {
+            Self::F32 => DType::F32,
+            Self::Bf16 => DType::BF16,
+            Self::F16 => DType::F16,
+        }
+    }
+
+    /// Bytes per base weight.
+    pub fn bytes(self) -> u64 {
+        match self {
+            Self::F32 => 4,
+            Self::Bf16 | Self::F16 => 2,
+        }
+    }
+}
+
+impl std::str::FromStr for Precision {
+    type Err = TrainError;
+
+    /// Reads `f32`, `bf16` or `f16` (any case).
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "f32" => Ok(Self::F32),
+            "bf16" => Ok(Self::Bf16),
+            "f16" => Ok(Self::F16),
+            _ => Err(TrainError::InvalidConfig {
+                field: "precision",
+                value: s.to_string(),
+                expected: "one of f32, bf16, f16",
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for Precision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::F32 => "f32",
+            Self::Bf16 => "bf16",
+            Self::F16 => "f16",
+        })
+    }
 }
 
 /// The shape of a from-scratch student.
@@ -173,6 +240,10 @@ pub struct LoopConfig {
     pub keep_checkpoints: usize,
     /// Show a progress bar on the terminal.
     pub progress: bool,
+    /// Devices to spread each step's `grad_accum` micro-batches over (data parallelism; see
+    /// [`crate::parallel`]): GPUs `0..devices` of the backend. A step computes the same
+    /// gradients as on one device, so the curve does not depend on this number.
+    pub devices: usize,
 }
 
 impl Default for LoopConfig {
@@ -189,6 +260,7 @@ impl Default for LoopConfig {
             early_stopping_patience: None,
             keep_checkpoints: 2,
             progress: true,
+            devices: 1,
         }
     }
 }
@@ -309,6 +381,16 @@ impl TrainConfig {
         if r.max_len < 8 {
             return Err(bad("loop.max_len", r.max_len, "at least 8 tokens"));
         }
+        if r.devices == 0 {
+            return Err(bad("loop.devices", 0, "at least 1"));
+        }
+        if r.grad_accum < r.devices {
+            return Err(bad(
+                "loop.grad_accum",
+                r.grad_accum,
+                "at least loop.devices (each device takes whole micro-batches)",
+            ));
+        }
         if r.keep_checkpoints == 0 {
             return Err(bad("loop.keep_checkpoints", 0, "at least 1"));
         }
@@ -362,9 +444,17 @@ impl TrainConfig {
                     ));
                 }
             }
-            StudentConfig::Pretrained { lora, .. } => {
+            StudentConfig::Pretrained {
+                lora, precision, ..
+            } => {
                 if let Some(lora) = lora {
                     lora.validate()?;
+                } else if *precision != Precision::F32 {
+                    return Err(bad(
+                        "student.precision",
+                        precision,
+                        "f32 for full fine-tuning (bf16 and f16 need a [student.lora] table)",
+                    ));
                 }
             }
         }

@@ -22,15 +22,20 @@ pub mod batch;
 pub mod bench;
 pub mod checkpoint;
 pub mod config;
+pub mod cpu_cross_entropy;
 pub mod error;
 pub mod export;
 pub mod loss;
 pub mod metrics;
 pub mod objective;
+pub mod parallel;
 pub mod params;
 pub mod schedule;
 pub mod student;
 pub mod trainer;
+
+#[cfg(test)]
+mod test_rng;
 
 use std::path::{Path, PathBuf};
 
@@ -41,7 +46,7 @@ use sleepcot_data::io::{read_jsonl, write_bytes_atomic};
 use sleepcot_model::BackendTask;
 use sleepcot_model::tokenizer::ChatTokenizer;
 
-pub use config::{LoopConfig, OptimConfig, ScratchModel, StudentConfig, TrainConfig};
+pub use config::{LoopConfig, OptimConfig, Precision, ScratchModel, StudentConfig, TrainConfig};
 pub use error::{Result, TrainError};
 pub use export::Exported;
 pub use metrics::MetricRow;
@@ -50,7 +55,7 @@ pub use objective::{Objective, Stage, TwoStageStudents};
 use crate::batch::encode_records;
 use crate::error::io_err;
 use crate::student::build_tokenizer;
-use crate::trainer::{StageInputs, run_stage};
+use crate::trainer::{StageInputs, run_stage_on};
 
 /// The result of one stage (one student) of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,11 +145,12 @@ pub fn train(config: &TrainConfig) -> Result<TrainOutcome> {
             tokenizer: &tokenizer,
             seed: sleepcot_model::model::mix_seed(config.seed, index as u64),
         };
-        let outcome = config.backend.run(StageTask {
+        let task = StageTask {
             config,
             inputs: &inputs,
             stage,
-        })??;
+        };
+        let outcome = config.backend.run_on(task, config.run.devices)??;
         write_json(&dir.join("outcome.json"), &outcome)?;
         stages.push(outcome);
     }
@@ -176,7 +182,11 @@ impl BackendTask for StageTask<'_> {
     type Output = Result<StageOutcome>;
 
     fn run<B: Backend>(self, device: B::Device) -> Self::Output {
-        let result = run_stage::<B>(self.config, self.inputs, &device)?;
+        self.run_on::<B>(vec![device])
+    }
+
+    fn run_on<B: Backend>(self, devices: Vec<B::Device>) -> Self::Output {
+        let result = run_stage_on::<B>(self.config, self.inputs, &devices)?;
         let model = &result.model;
         let base = match &self.config.student {
             StudentConfig::Pretrained { model, .. } => Some(model.as_str()),

@@ -1,7 +1,8 @@
 //! The weighted, masked next-token cross-entropy every objective trains with.
 
 use burn::tensor::backend::Backend;
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::tensor::{DType, Int, Tensor, TensorData};
+use sleepcot_model::cast::to_dtype;
 
 use sleepcot_model::Qwen2ForCausalLM;
 
@@ -17,14 +18,15 @@ use crate::error::Result;
 /// `-log p(t) = logsumexp(x) - x_t`: only the log-sum-exp needs the whole vocabulary, so no
 /// `[tokens, vocab]` log-probability tensor is built (the vocabulary-wide work is one shifted
 /// `exp` and its sum, with the row maximum as the shift for stability), and the rows are
-/// flattened so the backend sees 2-D row-wise work.
+/// flattened so the backend sees 2-D row-wise work. Logits of a bf16 or f16 model are cast to
+/// f32 first, so the loss is always an f32 sum.
 pub fn weighted_cross_entropy<B: Backend>(
     logits: Tensor<B, 3>,
     targets: Tensor<B, 2, Int>,
     weights: Tensor<B, 2>,
 ) -> Tensor<B, 1> {
     let [rows, seq, vocab] = logits.dims();
-    let x = logits.reshape([rows * seq, vocab]);
+    let x = to_dtype(logits, DType::F32).reshape([rows * seq, vocab]);
     let shift = x.clone().max_dim(1).detach();
     let log_sum_exp = (x.clone() - shift.clone()).exp().sum_dim(1).log() + shift;
     let picked = x.gather(1, targets.reshape([rows * seq, 1]));
@@ -46,15 +48,17 @@ pub fn batch_loss<B: Backend>(
     let kept: Vec<usize> = (0..batch.weights.len())
         .filter(|&i| batch.weights[i] != 0.0)
         .collect();
+    let ids = id_tensor::<B>(&batch.inputs, [batch.rows, batch.seq], device);
     if kept.is_empty() || kept.len() == batch.weights.len() {
-        let (ids, targets, weights) = batch_tensors::<B>(batch, device);
-        return Ok(weighted_cross_entropy(
-            model.forward(ids)?,
-            targets,
-            weights,
+        let logits = model.forward(ids)?;
+        let [rows, seq, vocab] = logits.dims();
+        return Ok(token_cross_entropy(
+            logits.reshape([rows * seq, vocab]),
+            &batch.targets,
+            &batch.weights,
+            device,
         ));
     }
-    let ids = id_tensor::<B>(&batch.inputs, [batch.rows, batch.seq], device);
     let hidden = model.forward_hidden(ids)?;
     let [rows, seq, width] = hidden.dims();
     let positions = Tensor::<B, 1, Int>::from_data(
@@ -65,18 +69,37 @@ pub fn batch_loss<B: Backend>(
         .reshape([rows * seq, width])
         .select(0, positions)
         .unsqueeze_dim::<3>(0);
-    let shape = [1, kept.len()];
+    let logits = model.logits(hidden);
+    let vocab = logits.dims()[2];
     let targets: Vec<u32> = kept.iter().map(|&i| batch.targets[i]).collect();
-    let targets = id_tensor::<B>(&targets, shape, device);
-    let weights = Tensor::from_data(
-        TensorData::new(kept.iter().map(|&i| batch.weights[i]).collect(), shape),
+    let weights: Vec<f32> = kept.iter().map(|&i| batch.weights[i]).collect();
+    Ok(token_cross_entropy(
+        logits.reshape([kept.len(), vocab]),
+        &targets,
+        &weights,
         device,
-    );
-    Ok(weighted_cross_entropy(
-        model.logits(hidden),
-        targets,
-        weights,
     ))
+}
+
+/// `Σ_t weights[t] · (-log p(targets[t]))` over `[tokens, vocab]` logits: the fused CPU kernel
+/// of [`crate::cpu_cross_entropy`] on the CPU backend, [`weighted_cross_entropy`] elsewhere.
+pub fn token_cross_entropy<B: Backend>(
+    logits: Tensor<B, 2>,
+    targets: &[u32],
+    weights: &[f32],
+    device: &B::Device,
+) -> Tensor<B, 1> {
+    match crate::cpu_cross_entropy::try_fused(to_dtype(logits, DType::F32), targets, weights) {
+        Ok(loss) => loss,
+        Err(logits) => {
+            let shape = [1, targets.len()];
+            weighted_cross_entropy(
+                logits.unsqueeze_dim(0),
+                id_tensor(targets, shape, device),
+                Tensor::from_data(TensorData::new(weights.to_vec(), shape), device),
+            )
+        }
+    }
 }
 
 /// The tensors of a batch on `device`: input ids, targets and weights.

@@ -93,8 +93,12 @@ pub fn build_model<B: Backend>(
             config.eos_token_ids = special.stop_ids().to_vec();
             Qwen2ForCausalLM::random(&config, seed, DType::F32, device)
         }
-        StudentConfig::Pretrained { model, lora } => {
-            let mut m = load_pretrained::<B>(pretrained_dir(model)?, DType::F32, device)?;
+        StudentConfig::Pretrained {
+            model,
+            lora,
+            precision,
+        } => {
+            let mut m = load_pretrained::<B>(pretrained_dir(model)?, precision.dtype(), device)?;
             if let Some(lora) = lora {
                 apply_lora(&mut m, lora, seed)?;
             }
@@ -115,8 +119,9 @@ pub fn reload_model<B: Backend>(
         StudentConfig::Pretrained {
             model,
             lora: Some(_),
+            precision,
         } => {
-            let mut m = load_pretrained::<B>(pretrained_dir(model)?, DType::F32, device)?;
+            let mut m = load_pretrained::<B>(pretrained_dir(model)?, precision.dtype(), device)?;
             sleepcot_model::lora::freeze(&mut m);
             sleepcot_model::lora::load_peft_adapter(&mut m, dir)?;
             m

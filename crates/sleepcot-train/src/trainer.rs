@@ -19,6 +19,7 @@ use crate::config::TrainConfig;
 use crate::error::{Result, TrainError};
 use crate::loss::batch_loss;
 use crate::metrics::{MetricRow, write_metrics};
+use crate::parallel::micro_steps;
 use crate::params::{clip_global_norm, count_params};
 use crate::schedule::learning_rate;
 use crate::student::{build_model, lora_of, reload_model};
@@ -63,14 +64,31 @@ pub fn run_stage<B: Backend>(
     inputs: &StageInputs<'_>,
     device: &B::Device,
 ) -> Result<LoopResult<B>> {
-    run_autodiff::<burn::backend::Autodiff<B>>(config, inputs, device)
+    run_stage_on::<B>(config, inputs, std::slice::from_ref(device))
+}
+
+/// [`run_stage`] with each step's micro-batches spread over `devices` (data parallelism; see
+/// [`crate::parallel`]). The model, the optimiser and the checkpoints live on the first device.
+pub fn run_stage_on<B: Backend>(
+    config: &TrainConfig,
+    inputs: &StageInputs<'_>,
+    devices: &[B::Device],
+) -> Result<LoopResult<B>> {
+    run_autodiff::<burn::backend::Autodiff<B>>(config, inputs, devices)
 }
 
 fn run_autodiff<B: AutodiffBackend>(
     config: &TrainConfig,
     inputs: &StageInputs<'_>,
-    device: &B::Device,
+    devices: &[B::Device],
 ) -> Result<LoopResult<B::InnerBackend>> {
+    let Some(device) = devices.first() else {
+        return Err(TrainError::InvalidConfig {
+            field: "loop.devices",
+            value: "0".into(),
+            expected: "at least 1",
+        });
+    };
     if inputs.train.is_empty() {
         return Err(TrainError::NoData {
             reason: format!(
@@ -124,24 +142,29 @@ fn run_autodiff<B: AutodiffBackend>(
 
     while state.step < total && !stopped_early {
         let started = Instant::now();
-        B::seed(device, mix_seed(state.seed, state.step as u64));
-        let mut accumulator = GradientsAccumulator::<Qwen2ForCausalLM<B>>::new();
-        let (mut loss_sum, mut tokens) = (0.0f64, 0usize);
+        let mut batches = Vec::with_capacity(config.run.grad_accum);
         for _ in 0..config.run.grad_accum {
             if state.batch_in_epoch >= plan.len() {
                 state.epoch += 1;
                 state.batch_in_epoch = 0;
                 plan = epoch_batches(&lengths, config.run.batch_size, state.seed, state.epoch);
             }
-            let batch = make_batch(inputs, &plan[state.batch_in_epoch], pad);
+            batches.push(make_batch(inputs, &plan[state.batch_in_epoch], pad));
             state.batch_in_epoch += 1;
-            let (value, grads) = backward_batch(&model, &batch, config.run.grad_accum, device)?;
-            if !value.is_finite() {
-                return Err(diverged(state.step + 1, value, &checkpoint_dir));
+        }
+        let step_seed = mix_seed(state.seed, state.step as u64);
+        let mut accumulator = GradientsAccumulator::<Qwen2ForCausalLM<B>>::new();
+        let (mut loss_sum, mut tokens) = (0.0f64, 0usize);
+        for (micro, batch) in micro_steps(&model, &batches, devices, step_seed)?
+            .into_iter()
+            .zip(&batches)
+        {
+            if !micro.value.is_finite() {
+                return Err(diverged(state.step + 1, micro.value, &checkpoint_dir));
             }
-            loss_sum += value;
+            loss_sum += micro.value;
             tokens += batch.tokens;
-            accumulator.accumulate(&model, grads);
+            accumulator.accumulate(&model, micro.grads);
         }
         let mut grads = accumulator.grads();
         let grad_norm = clip_global_norm(&model, &mut grads, o.clip_norm);

@@ -39,6 +39,13 @@ fn impossible_values_are_named() {
     assert!(err.contains("optim.lr") && err.contains("-0.001"), "{err}");
     let err = error_of(&format!("{GOOD}\n[loop]\nbatch_size = 0\n"));
     assert!(err.contains("loop.batch_size"), "{err}");
+    let err = error_of(&format!("{GOOD}\n[loop]\ndevices = 0\n"));
+    assert!(err.contains("loop.devices"), "{err}");
+    let err = error_of(&format!("{GOOD}\n[loop]\ndevices = 2\ngrad_accum = 1\n"));
+    assert!(
+        err.contains("loop.grad_accum") && err.contains("loop.devices"),
+        "{err}"
+    );
     let err = error_of(
         "data = \"d\"\nout = \"o\"\n[student]\nkind = \"pretrained\"\nmodel = \"m\"\n[student.lora]\nr = 0\nalpha = 16\ntarget_modules = [\"q_proj\"]\n",
     );
@@ -47,6 +54,17 @@ fn impossible_values_are_named() {
         "data = \"d\"\nout = \"o\"\n[student]\nkind = \"pretrained\"\nmodel = \"m\"\n[student.lora]\nr = 4\nalpha = 16\ntarget_modules = [\"qkv_proj\"]\n",
     );
     assert!(err.contains("qkv_proj"), "{err}");
+    let err = error_of(
+        "data = \"d\"\nout = \"o\"\n[student]\nkind = \"pretrained\"\nmodel = \"m\"\nprecision = \"bf16\"\n",
+    );
+    assert!(
+        err.contains("student.precision") && err.contains("bf16") && err.contains("lora"),
+        "{err}"
+    );
+    let err = error_of(
+        "data = \"d\"\nout = \"o\"\n[student]\nkind = \"pretrained\"\nmodel = \"m\"\nprecision = \"fp8\"\n",
+    );
+    assert!(err.contains("fp8"), "{err}");
 }
 
 #[test]

@@ -12,8 +12,8 @@ use sleepcot_model::lora::{LoraConfig, adapter_count, load_peft_adapter};
 use sleepcot_model::tokenizer::train_bpe;
 use sleepcot_model::{load_pretrained, save_pretrained};
 use sleepcot_train::batch::encode_records;
-use sleepcot_train::trainer::{StageInputs, run_stage};
-use sleepcot_train::{Objective, Stage, StudentConfig, train};
+use sleepcot_train::trainer::{StageInputs, run_stage, run_stage_on};
+use sleepcot_train::{Objective, Precision, Stage, StudentConfig, train};
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -67,8 +67,17 @@ fn tensors(path: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// The CPU backend's random generator (dropout) is process-wide: the tests of this file, which
+/// all train with dropout and compare runs, take turns.
+static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn rng_turn() -> std::sync::MutexGuard<'static, ()> {
+    RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[test]
 fn lora_training_leaves_the_base_bit_identical() {
+    let _rng = rng_turn();
     let tmp = tempfile::tempdir().unwrap();
     let records = short_records();
     let base = tmp.path().join("base");
@@ -78,6 +87,7 @@ fn lora_training_leaves_the_base_bit_identical() {
     config.student = StudentConfig::Pretrained {
         model: base.display().to_string(),
         lora: Some(LoraConfig::all_projections(4, 8.0, 0.1)),
+        precision: Precision::F32,
     };
     config.run.max_len = 128;
     config.run.max_steps = Some(6);
@@ -125,8 +135,105 @@ fn lora_training_leaves_the_base_bit_identical() {
     assert!(moved, "the adapters did not train");
 }
 
+/// Trains the same LoRA stage with `precision` on `devices` replicas and returns the model and
+/// its training losses.
+fn lora_stage(
+    tmp: &Path,
+    precision: Precision,
+    devices: usize,
+) -> (sleepcot_model::Qwen2ForCausalLM<Flex>, Vec<f64>) {
+    let records = short_records();
+    let base = tmp.join("base");
+    if !base.exists() {
+        base_model(&base, &records);
+    }
+    let data = common::write_split(&tmp.join("data"), &records, &records[..2]);
+    let mut config = common::tiny_config(data, tmp.join(format!("run-{precision}-{devices}")));
+    config.student = StudentConfig::Pretrained {
+        model: base.display().to_string(),
+        lora: Some(LoraConfig::all_projections(4, 8.0, 0.1)),
+        precision,
+    };
+    config.run.max_len = 128;
+    config.run.max_steps = Some(8);
+    config.run.batch_size = 2;
+    config.run.grad_accum = 2;
+    config.run.devices = devices;
+    config.optim.lr = 1e-2;
+    let tokenizer =
+        sleepcot_model::tokenizer::ChatTokenizer::from_file(base.join("tokenizer.json")).unwrap();
+    let parts = Objective::Cot.parts(Stage::Main);
+    let train_ex = encode_records(&records, &parts, &tokenizer, 128, false).unwrap();
+    let stage_dir = tmp.join(format!("stage-{precision}-{devices}"));
+    let inputs = StageInputs {
+        dir: &stage_dir,
+        train: &train_ex,
+        val: &train_ex[..1],
+        part_weights: &[1.0],
+        tokenizer: &tokenizer,
+        seed: 9,
+    };
+    let result =
+        run_stage_on::<Flex>(&config, &inputs, &vec![Default::default(); devices]).unwrap();
+    let losses = result.state.history.iter().map(|r| r.train_loss).collect();
+    (result.model, losses)
+}
+
+#[test]
+fn lora_trains_in_mixed_precision_on_a_bf16_base() {
+    let _rng = rng_turn();
+    let tmp = tempfile::tempdir().unwrap();
+    let (full, full_losses) = lora_stage(tmp.path(), Precision::F32, 1);
+    let (mixed, mixed_losses) = lora_stage(tmp.path(), Precision::Bf16, 1);
+    assert_eq!(full.dtype(), DType::F32);
+    // The base computes in bf16; the adapters (and so their gradients and AdamW moments) are f32.
+    assert_eq!(mixed.dtype(), DType::BF16);
+    let layer = &mixed.model.layers[0];
+    assert_eq!(layer.mlp.down_proj.base.weight.val().dtype(), DType::BF16);
+    let adapter = layer.self_attn.q_proj.adapter.as_ref().unwrap();
+    assert_eq!(adapter.a.val().dtype(), DType::F32);
+    assert_eq!(adapter.b.val().dtype(), DType::F32);
+    // The same run in bf16 learns as the f32 one does: the loss falls by about as much, and every
+    // step's loss is within bf16 rounding of its f32 twin.
+    assert_eq!(full_losses.len(), mixed_losses.len());
+    let (first, last) = (mixed_losses[0], *mixed_losses.last().unwrap());
+    assert!(last < 0.8 * first, "bf16 losses {mixed_losses:?}");
+    for (step, (f, m)) in full_losses.iter().zip(&mixed_losses).enumerate() {
+        assert!(
+            (f - m).abs() < 0.05 * f,
+            "step {step}: f32 loss {f}, bf16 loss {m}"
+        );
+    }
+}
+
+#[test]
+fn two_replicas_train_what_one_device_trains() {
+    let _rng = rng_turn();
+    // Each step's two micro-batches go one to each replica, with LoRA dropout on: the losses,
+    // and so the gradients the steps applied, match the single-device run's.
+    let tmp = tempfile::tempdir().unwrap();
+    let (one, one_losses) = lora_stage(tmp.path(), Precision::F32, 1);
+    let (two, two_losses) = lora_stage(tmp.path(), Precision::F32, 2);
+    assert_eq!(one_losses.len(), 8);
+    for (step, (a, b)) in one_losses.iter().zip(&two_losses).enumerate() {
+        assert!((a - b).abs() < 1e-6, "step {step}: one device {a}, two {b}");
+    }
+    let factor = |m: &sleepcot_model::Qwen2ForCausalLM<Flex>| -> Vec<f32> {
+        let adapter = m.model.layers[1].mlp.up_proj.adapter.as_ref().unwrap();
+        adapter.b.val().into_data().to_vec().unwrap()
+    };
+    let (a, b) = (factor(&one), factor(&two));
+    let max = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert!(max < 1e-5, "adapters differ by {max}");
+}
+
 #[test]
 fn lora_run_exports_an_adapter_and_a_merged_model_that_agree() {
+    let _rng = rng_turn();
     let tmp = tempfile::tempdir().unwrap();
     let records = short_records();
     let base = tmp.path().join("base");
@@ -136,6 +243,7 @@ fn lora_run_exports_an_adapter_and_a_merged_model_that_agree() {
     config.student = StudentConfig::Pretrained {
         model: base.display().to_string(),
         lora: Some(LoraConfig::all_projections(4, 8.0, 0.0)),
+        precision: Precision::F32,
     };
     config.run.max_len = 128;
     config.run.max_steps = Some(4);

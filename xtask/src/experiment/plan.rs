@@ -211,12 +211,19 @@ pub fn student_architecture(student: &StudentConfig, vocab_size: usize) -> Optio
     }
 }
 
-/// Rough peak memory of training one student, in bytes: f32 weights, gradients and two
-/// AdamW moments of the trainable parameters, and the activations autodiff keeps for a batch
-/// (per layer about 16 residual-width and 3 MLP-width values per token plus the attention
-/// matrix, and the logits twice).
-pub fn training_memory_bytes(model: &Qwen2Config, trainable: u64, batch: usize, seq: usize) -> u64 {
-    let weights = model.parameter_count() * 4;
+/// Rough peak memory of training one student, in bytes: the weights (`weight_bytes` each: 4 for
+/// f32, 2 for a bf16 or f16 base), f32 gradients and two AdamW moments of the trainable
+/// parameters, and the activations autodiff keeps for a batch (per layer about 16
+/// residual-width and 3 MLP-width values per token plus the attention matrix, and the logits
+/// twice), counted at 4 bytes.
+pub fn training_memory_bytes(
+    model: &Qwen2Config,
+    weight_bytes: u64,
+    trainable: u64,
+    batch: usize,
+    seq: usize,
+) -> u64 {
+    let weights = model.parameter_count() * weight_bytes;
     let optimiser = trainable * 4 * 3;
     let tokens = (batch * seq) as u64;
     let per_layer = tokens * (16 * model.hidden_size as u64 + 3 * model.intermediate_size as u64)
@@ -400,7 +407,12 @@ fn describe_variant(
             None => arch.parameter_count(),
         };
         let sequences = config.run.batch_size * formats / students.max(1);
-        let memory = training_memory_bytes(arch, trainable, sequences, config.run.max_len);
+        let weight_bytes = match &config.student {
+            StudentConfig::Pretrained { precision, .. } => precision.bytes(),
+            StudentConfig::Scratch { .. } => 4,
+        };
+        let memory =
+            training_memory_bytes(arch, weight_bytes, trainable, sequences, config.run.max_len);
         let _ = write!(
             line,
             "; {} trainable; expected peak memory {}",
@@ -423,8 +435,12 @@ fn teacher_name(teacher: &sleepcot_data::teacher::TeacherConfig) -> String {
 fn student_name(student: &StudentConfig) -> String {
     match student {
         StudentConfig::Scratch { .. } => "from scratch".into(),
-        StudentConfig::Pretrained { model, lora } => match lora {
-            Some(l) => format!("{model} with LoRA r={}", l.r),
+        StudentConfig::Pretrained {
+            model,
+            lora,
+            precision,
+        } => match lora {
+            Some(l) => format!("{model} with LoRA r={} ({precision} base)", l.r),
             None => format!("{model}, full fine-tuning"),
         },
     }

@@ -40,7 +40,6 @@ where
             config.alpha,
             config.dropout,
             &mut rng,
-            weight.dtype(),
             &weight.device(),
         );
         *layer = layer.clone().with_adapter(adapter);

@@ -5,12 +5,19 @@
 //! (`[r, out]`) trainable. Keeping the branch separate (rather than re-parameterising `W`) means
 //! autodiff never materialises a dense `[in, out]` gradient, and dropout can act on the input the
 //! way PEFT's does.
+//!
+//! The factors are always f32, whatever the base weight's dtype (PEFT's default
+//! `autocast_adapter_dtype`): a bf16 or f16 base then trains in mixed precision, with the
+//! branch's input cast up to f32, its output cast back to the base's dtype, and the adapter's
+//! gradients and optimiser state in f32.
 
 use burn::module::{Module, Param, ParamId};
 use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::backend::Backend;
 use burn::tensor::module::linear;
 use burn::tensor::{DType, Tensor, TensorData};
+
+use crate::cast::to_dtype;
 
 /// The trainable low-rank factors of one LoRA projection, plus their scaling and input dropout.
 #[derive(Module, Debug)]
@@ -29,12 +36,12 @@ pub struct LoraAdapter<B: Backend> {
 
 impl<B: Backend> LoraAdapter<B> {
     /// Builds an adapter from explicit factors in burn layout (`a: [in, r]`, `b: [r, out]`); the
-    /// scaling is `alpha / r`. The factors are marked trainable.
+    /// scaling is `alpha / r`. The factors are stored in f32 and marked trainable.
     pub fn from_factors(a: Tensor<B, 2>, b: Tensor<B, 2>, alpha: f64, dropout: f64) -> Self {
         let rank = a.dims()[1].max(1);
         Self {
-            a: trainable(a),
-            b: trainable(b),
+            a: trainable(to_dtype(a, DType::F32)),
+            b: trainable(to_dtype(b, DType::F32)),
             alpha,
             scaling: alpha / rank as f64,
             dropout: DropoutConfig::new(dropout.clamp(0.0, 1.0)).init(),
@@ -43,9 +50,7 @@ impl<B: Backend> LoraAdapter<B> {
 
     /// Builds a PEFT-style adapter: `A` uniform in `±1/sqrt(in)` (PyTorch's
     /// `kaiming_uniform_(a=sqrt(5))` on a `[r, in]` weight) drawn from `rng`, and `B` zero, so the
-    /// adapted layer starts out computing exactly the base projection. The factors are created
-    /// with element type `dtype` (normally the base weight's).
-    #[allow(clippy::too_many_arguments)]
+    /// adapted layer starts out computing exactly the base projection.
     pub fn init_peft<R: rand::Rng>(
         d_in: usize,
         d_out: usize,
@@ -53,15 +58,14 @@ impl<B: Backend> LoraAdapter<B> {
         alpha: f64,
         dropout: f64,
         rng: &mut R,
-        dtype: DType,
         device: &B::Device,
     ) -> Self {
         let bound = 1.0 / (d_in.max(1) as f32).sqrt();
         let values: Vec<f32> = (0..d_in * rank)
             .map(|_| rng.random_range(-bound..=bound))
             .collect();
-        let a = Tensor::from_data(TensorData::new(values, [d_in, rank]), (device, dtype));
-        let b = Tensor::zeros([rank, d_out], (device, dtype));
+        let a = Tensor::from_data(TensorData::new(values, [d_in, rank]), (device, DType::F32));
+        let b = Tensor::zeros([rank, d_out], (device, DType::F32));
         Self::from_factors(a, b, alpha, dropout)
     }
 
@@ -79,11 +83,16 @@ impl<B: Backend> LoraAdapter<B> {
             .mul_scalar(self.scaling)
     }
 
-    /// The branch output `scaling·dropout(x)·A·B` for an input of any rank.
+    /// The branch output `scaling·dropout(x)·A·B` for an input of any rank, computed in f32
+    /// and returned in the input's dtype.
     pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
-        let x = self.dropout.forward(x);
+        let dtype = x.dtype();
+        let x = self.dropout.forward(to_dtype(x, DType::F32));
         let down = linear(x, self.a.val(), None);
-        linear(down, self.b.val(), None).mul_scalar(self.scaling)
+        to_dtype(
+            linear(down, self.b.val(), None).mul_scalar(self.scaling),
+            dtype,
+        )
     }
 }
 
@@ -194,7 +203,8 @@ fn shift_weight<B: Backend>(base: Linear<B>, delta: Tensor<B, 2>) -> Linear<B> {
     let Linear { weight, bias } = base;
     let weight = weight.map(|w| {
         let require_grad = w.is_require_grad();
-        (w.detach() + delta).set_require_grad(require_grad)
+        let dtype = w.dtype();
+        (w.detach() + to_dtype(delta, dtype)).set_require_grad(require_grad)
     });
     Linear { weight, bias }
 }

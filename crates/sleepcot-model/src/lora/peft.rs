@@ -10,7 +10,7 @@ use std::path::Path;
 
 use burn::module::Module;
 use burn::tensor::backend::Backend;
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::{DType, Tensor, TensorData};
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 use serde::{Deserialize, Serialize};
@@ -356,14 +356,14 @@ where
         }
         let layer = &projection.layer;
         let weight = layer.base.weight.val();
-        let (device, dtype) = (weight.device(), weight.dtype());
+        let device = weight.device();
         let (d_in, d_out) = (layer.d_in(), layer.d_out());
         let mut factor = |name: char, shape: [usize; 2]| -> Result<Tensor<B, 2>, LoraError> {
             let key = peft_key(&projection.path, name);
             let values = read_tensor(&file, &weights_path, &key, shape)?;
             unused.remove(&key);
             let tensor =
-                Tensor::<B, 2>::from_data(TensorData::new(values, shape), (&device, dtype));
+                Tensor::<B, 2>::from_data(TensorData::new(values, shape), (&device, DType::F32));
             Ok(tensor.transpose())
         };
         let a = factor('A', [config.r, d_in])?;

@@ -8,6 +8,7 @@ use burn::module::Module;
 use burn::tensor::{DType, Tensor, activation::softmax, backend::Backend};
 
 use super::rope::RopeRows;
+use crate::cast::to_dtype;
 use crate::kv_cache::LayerCache;
 use crate::lora::LoraLinear;
 
@@ -69,11 +70,7 @@ impl<B: Backend> Attention<B> {
             .matmul(k.swap_dims(2, 3))
             .mul_scalar(1.0 / (d as f64).sqrt());
         let dtype = scores.dtype();
-        let scores = if dtype == DType::F32 {
-            scores
-        } else {
-            scores.cast(DType::F32)
-        };
+        let scores = to_dtype(scores, DType::F32);
         let scores = match bias {
             // One bias for every row (causal masking only): each head's score block gets the
             // same `[seq, keys]` row added, as one flat row broadcast down a 2-D view.
@@ -85,13 +82,7 @@ impl<B: Backend> Attention<B> {
                 .reshape([batch, kv, groups * seq, keys]),
             None => scores,
         };
-        let probs = softmax(scores, 3);
-        let probs = if dtype == DType::F32 {
-            probs
-        } else {
-            probs.cast(dtype)
-        };
-        let out = probs
+        let out = to_dtype(softmax(scores, 3), dtype)
             .matmul(v)
             .reshape([batch, h, seq, d])
             .swap_dims(1, 2)

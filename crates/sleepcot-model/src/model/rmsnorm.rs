@@ -4,6 +4,8 @@
 use burn::module::{Module, Param};
 use burn::tensor::{DType, Tensor, backend::Backend};
 
+use crate::cast::to_dtype;
+
 /// `weight * x / sqrt(mean(x^2) + eps)` over the last dimension.
 #[derive(Module, Debug)]
 pub struct RmsNorm<B: Backend> {
@@ -25,11 +27,7 @@ impl<B: Backend> RmsNorm<B> {
     /// Normalises the last dimension of `x`.
     pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
         let dtype = x.dtype();
-        let xf = if dtype == DType::F32 {
-            x
-        } else {
-            x.cast(DType::F32)
-        };
+        let xf = to_dtype(x, DType::F32);
         let inv_rms = xf
             .clone()
             .square()
@@ -37,12 +35,6 @@ impl<B: Backend> RmsNorm<B> {
             .add_scalar(self.eps)
             .sqrt()
             .recip();
-        let normed = xf * inv_rms;
-        let normed = if dtype == DType::F32 {
-            normed
-        } else {
-            normed.cast(dtype)
-        };
-        normed * self.weight.val().unsqueeze::<D>()
+        to_dtype(xf * inv_rms, dtype) * self.weight.val().unsqueeze::<D>()
     }
 }
