@@ -171,23 +171,34 @@ fn backward(state: &State, g: f32) -> FlexTensor {
     let x = state.logits.storage::<f32>();
     let shape = state.logits.layout().shape().clone();
     let vocab = shape.dims::<2>()[1];
-    let mut dx = vec![0.0f32; x.len()];
-    dx.par_chunks_mut(vocab * ROWS_PER_TASK)
+    // Every element is written below (rows of weight zero get zeros), so the buffer is not
+    // zero-filled first: a calloc of a logits-sized buffer costs a page fault per 4 KiB.
+    let mut dx: Vec<f32> = Vec::with_capacity(x.len());
+    dx.spare_capacity_mut()[..x.len()]
+        .par_chunks_mut(vocab * ROWS_PER_TASK)
         .enumerate()
         .for_each(|(task, block)| {
             for (i, row) in block.chunks_mut(vocab).enumerate() {
                 let r = task * ROWS_PER_TASK + i;
                 let scale = g * state.weights[r];
+                let source = &x[r * vocab..(r + 1) * vocab];
                 if scale == 0.0 {
+                    row.iter_mut().for_each(|d| {
+                        d.write(0.0);
+                    });
                     continue;
                 }
                 let lse = state.lse[r];
-                for (d, &v) in row.iter_mut().zip(&x[r * vocab..(r + 1) * vocab]) {
-                    *d = scale * exp(v - lse);
+                let target = state.targets[r] as usize;
+                for (k, (d, &v)) in row.iter_mut().zip(source).enumerate() {
+                    let onehot = if k == target { scale } else { 0.0 };
+                    d.write(scale * exp(v - lse) - onehot);
                 }
-                row[state.targets[r] as usize] -= scale;
             }
         });
+    // SAFETY: the loop above wrote every one of the `x.len()` elements (each row of `vocab`
+    // elements, in chunks that tile the whole spare capacity).
+    unsafe { dx.set_len(x.len()) };
     FlexTensor::from_data(TensorData::new(dx, shape))
 }
 
