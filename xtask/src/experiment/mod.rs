@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use clap::Args;
 use sleepcot_model::BackendKind;
+use sleepcot_train::StudentConfig;
 
 use plan::{GROUPS, Plan};
 use spec::Experiment;
@@ -53,7 +54,9 @@ pub struct ExperimentArgs {
     #[arg(long)]
     dry_run: bool,
     /// Stages run at once where they are independent (the variants' training runs, their
-    /// predictions) [default: the number of CPUs]. Results do not depend on it.
+    /// predictions) [default: the number of CPUs]. Results do not depend on it (training runs
+    /// one variant at a time when LoRA dropout is on, since dropout draws from the backend's
+    /// shared random generator).
     #[arg(long)]
     jobs: Option<usize>,
     /// Where experiments are looked up by name.
@@ -172,10 +175,25 @@ pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
             run: &run,
             stages: &stages,
         };
-        runs.extend(run_wave(&context, &wave, jobs)?);
+        let wave_jobs = if group == "train" && draws_during_training(&experiment.spec.student) {
+            // Dropout draws from the backend's process-wide generator: variants trained side by
+            // side would interleave their draws, and the curves would depend on `--jobs`.
+            if jobs > 1 && wave.len() > 1 {
+                println!("training one variant at a time: LoRA dropout draws from the backend's shared random generator");
+            }
+            1
+        } else {
+            jobs
+        };
+        runs.extend(run_wave(&context, &wave, wave_jobs)?);
         i = end;
     }
     summary::print(&experiment, &run, &runs, started.elapsed().as_secs_f64())
+}
+
+/// Whether training `student` draws random numbers from the backend (LoRA dropout above zero).
+fn draws_during_training(student: &StudentConfig) -> bool {
+    sleepcot_train::student::lora_of(student).is_some_and(|lora| lora.dropout > 0.0)
 }
 
 /// What every stage of a run shares.
