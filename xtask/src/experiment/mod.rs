@@ -179,7 +179,9 @@ pub fn run(args: &ExperimentArgs) -> anyhow::Result<()> {
             // Dropout draws from the backend's process-wide generator: variants trained side by
             // side would interleave their draws, and the curves would depend on `--jobs`.
             if jobs > 1 && wave.len() > 1 {
-                println!("training one variant at a time: LoRA dropout draws from the backend's shared random generator");
+                println!(
+                    "training one variant at a time: LoRA dropout draws from the backend's shared random generator"
+                );
             }
             1
         } else {
