@@ -34,7 +34,7 @@ pub struct TrainBenchArgs {
     /// Backend: flex, wgpu or cuda (GPU backends need the matching cargo feature).
     #[arg(long, default_value = "flex")]
     pub backend: String,
-    /// Element type of the frozen base weights for the LoRA shapes: f32, bf16 or f16 (mixed
+    /// Element type of the frozen base weights for the LoRA shapes: f32 or bf16 (mixed
     /// precision: adapters, optimiser and loss stay f32). tiny trains every weight in f32.
     #[arg(long, default_value = "f32")]
     pub dtype: String,

@@ -19,8 +19,8 @@ pub struct TrainArgs {
     /// Override the configuration's output directory.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Override `loop.devices`: spread each step's micro-batches over this many GPUs (raises
-    /// `loop.grad_accum` to match when it is smaller).
+    /// Override `loop.devices`: spread each step's micro-batches over this many GPUs (needs
+    /// `loop.grad_accum` of at least as many).
     #[arg(long)]
     devices: Option<usize>,
 }
@@ -36,7 +36,6 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     }
     if let Some(devices) = args.devices {
         config.run.devices = devices;
-        config.run.grad_accum = config.run.grad_accum.max(devices);
         config.validate().with_context(|| {
             format!("--devices {devices} does not fit {}", args.config.display())
         })?;

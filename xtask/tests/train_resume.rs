@@ -162,3 +162,25 @@ fn a_bad_config_is_one_sentence_and_a_failure() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("optim.lr"), "{stderr}");
 }
+
+#[test]
+fn more_devices_than_micro_batches_is_one_sentence_and_a_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("train.toml");
+    std::fs::write(
+        &path,
+        "data = \"d\"\nout = \"o\"\n[student]\nkind = \"scratch\"\n",
+    )
+    .unwrap();
+    let out = train_command(&path, 1)
+        .args(["--devices", "2"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("loop.grad_accum") && stderr.contains("--devices 2"),
+        "{stderr}"
+    );
+}

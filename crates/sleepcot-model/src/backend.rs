@@ -72,9 +72,8 @@ impl BackendKind {
     /// repeated (each replica then shares the same cores, which is only useful for checking
     /// that data-parallel training computes what one device does).
     ///
-    /// Each device past the first is probed with a one-element allocation first, so asking for
-    /// more GPUs than the machine has is an error naming the device instead of a panic deep in
-    /// the runtime.
+    /// Each device is probed with a one-element allocation first, so asking for more GPUs than
+    /// the machine has is an error naming the device instead of a panic deep in the runtime.
     pub fn run_on<T: BackendTask>(self, task: T, devices: usize) -> Result<T::Output> {
         if devices <= 1 {
             return self.run(task);
@@ -103,11 +102,12 @@ impl BackendKind {
     }
 }
 
-/// Checks that every device after the first can hold a tensor; GPU runtimes panic on a device
-/// index the machine does not have, and that panic is turned into an error here.
+/// Checks that every device can hold a tensor; GPU runtimes panic on a device index the machine
+/// does not have, and that panic is turned into an error here (the panic hook is silenced
+/// while a device is probed, so the runtime's message does not reach the terminal).
 #[cfg_attr(not(any(feature = "wgpu", feature = "cuda")), allow(dead_code))]
 fn probe_devices<B: Backend>(kind: BackendKind, devices: &[B::Device]) -> Result<()> {
-    for (index, device) in devices.iter().enumerate().skip(1) {
+    for (index, device) in devices.iter().enumerate() {
         let hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(|_| {}));
         let usable = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -62,7 +62,8 @@ for b in $GPU flex; do
   [ -n "$m" ] && cp "$m" "$OUT/cot-$b-metrics.csv" && awk -F, 'NR == 1 || (NR - 1) % 10 == 0' "$m"
 done
 # One GPU here: asking for two must be a one-sentence error, not a panic.
-run 60 "$X" train --config "$W/cot-$GPU.toml" --backend $GPU --devices 2 --out "$W/two"
+sed 's|^\[loop\]|[loop]\ngrad_accum = 2|' "$W/cot-$GPU.toml" > "$W/two.toml"
+run 60 "$X" train --config "$W/two.toml" --backend $GPU --devices 2 --out "$W/two"
 model=$(find "$W/cot-$GPU" -name config.json -path '*model*' | head -n 1)
 if [ -n "$model" ]; then
   cat > "$W/lora.toml" <<TOML

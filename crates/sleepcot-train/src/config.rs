@@ -71,16 +71,20 @@ pub enum StudentConfig {
         /// LoRA hyper-parameters; absent means full fine-tuning.
         #[serde(default)]
         lora: Option<LoraConfig>,
-        /// Element type of the frozen base weights. `bf16` or `f16` trains a LoRA student in
-        /// mixed precision: the base's matmuls run in that type, while the adapters, their
-        /// gradients and optimiser state, the normalisation statistics, the softmaxes and the
-        /// loss stay f32. Full fine-tuning keeps f32.
-        #[serde(default)]
+        /// Element type of the frozen base weights. `bf16` trains a LoRA student in mixed
+        /// precision: the base's matmuls run in bf16, while the adapters, their gradients and
+        /// optimiser state, the normalisation statistics, the softmaxes and the loss stay f32.
+        /// Full fine-tuning keeps f32. (Not serialised when f32, so the hashes of configurations
+        /// written before the key existed do not change.)
+        #[serde(default, skip_serializing_if = "Precision::is_f32")]
         precision: Precision,
     },
 }
 
 /// Element type of a pretrained student's base weights (see [`StudentConfig::Pretrained`]).
+///
+/// There is no `f16`: its narrow range makes small gradients underflow unless the loss is
+/// scaled, and the trainer does no loss scaling; bf16 has f32's range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
@@ -89,8 +93,6 @@ pub enum Precision {
     F32,
     /// bfloat16 base weights: the range of f32 with 8 bits of mantissa; the usual GPU choice.
     Bf16,
-    /// IEEE half-precision base weights.
-    F16,
 }
 
 impl Precision {
@@ -99,7 +101,6 @@ impl Precision {
         match self {
             Self::F32 => DType::F32,
             Self::Bf16 => DType::BF16,
-            Self::F16 => DType::F16,
         }
     }
 
@@ -107,24 +108,28 @@ impl Precision {
     pub fn bytes(self) -> u64 {
         match self {
             Self::F32 => 4,
-            Self::Bf16 | Self::F16 => 2,
+            Self::Bf16 => 2,
         }
+    }
+
+    /// Whether this is the f32 default.
+    pub fn is_f32(&self) -> bool {
+        *self == Self::F32
     }
 }
 
 impl std::str::FromStr for Precision {
     type Err = TrainError;
 
-    /// Reads `f32`, `bf16` or `f16` (any case).
+    /// Reads `f32` or `bf16` (any case).
     fn from_str(s: &str) -> Result<Self> {
         match s.to_ascii_lowercase().as_str() {
             "f32" => Ok(Self::F32),
             "bf16" => Ok(Self::Bf16),
-            "f16" => Ok(Self::F16),
             _ => Err(TrainError::InvalidConfig {
                 field: "precision",
                 value: s.to_string(),
-                expected: "one of f32, bf16, f16",
+                expected: "f32 or bf16",
             }),
         }
     }
@@ -135,7 +140,6 @@ impl std::fmt::Display for Precision {
         f.write_str(match self {
             Self::F32 => "f32",
             Self::Bf16 => "bf16",
-            Self::F16 => "f16",
         })
     }
 }
@@ -242,7 +246,9 @@ pub struct LoopConfig {
     pub progress: bool,
     /// Devices to spread each step's `grad_accum` micro-batches over (data parallelism; see
     /// [`crate::parallel`]): GPUs `0..devices` of the backend. A step computes the same
-    /// gradients as on one device, so the curve does not depend on this number.
+    /// gradients as on one device, so the curve does not depend on this number. (Not serialised
+    /// when 1, like [`Precision::F32`].)
+    #[serde(skip_serializing_if = "is_one")]
     pub devices: usize,
 }
 
@@ -263,6 +269,10 @@ impl Default for LoopConfig {
             devices: 1,
         }
     }
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 fn default_seed() -> u64 {
@@ -453,7 +463,7 @@ impl TrainConfig {
                     return Err(bad(
                         "student.precision",
                         precision,
-                        "f32 for full fine-tuning (bf16 and f16 need a [student.lora] table)",
+                        "f32 for full fine-tuning (bf16 needs a [student.lora] table)",
                     ));
                 }
             }

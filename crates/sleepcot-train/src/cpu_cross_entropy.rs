@@ -29,13 +29,19 @@ const ROWS_PER_TASK: usize = 8;
 
 /// `Σ_r weights[r] · (logsumexp(logits[r]) − logits[r, targets[r]])` over `[rows, vocab]` f32
 /// logits, fused, when `B` is `Flex` or `Autodiff<Flex>`; otherwise the logits come back
-/// untouched for the composed form.
+/// untouched for the composed form. They also come back when `targets` and `weights` do not
+/// have one entry per row or a target is not a vocabulary index, so that the composed form
+/// reports the mismatch as it always has.
 pub fn try_fused<B: Backend>(
     logits: Tensor<B, 2>,
     targets: &[u32],
     weights: &[f32],
 ) -> Result<Tensor<B, 1>, Tensor<B, 2>> {
-    if logits.dtype() != DType::F32 {
+    let [rows, vocab] = logits.dims();
+    let fits = targets.len() == rows
+        && weights.len() == rows
+        && targets.iter().all(|&t| (t as usize) < vocab);
+    if logits.dtype() != DType::F32 || !fits {
         return Err(logits);
     }
     if TypeId::of::<B>() == TypeId::of::<Autodiff<Flex>>() {
@@ -64,14 +70,11 @@ fn retype<A: Backend, B: Backend, const D: usize>(tensor: Tensor<A, D>) -> Tenso
         .unwrap_or_else(|_| unreachable!("retype is only called on equal backend types"))
 }
 
-/// The contiguous CPU tensor behind a `Flex` tensor.
+/// The CPU tensor behind a `Flex` tensor, as a buffer that holds exactly its elements in
+/// row-major order (`to_contiguous` copies views, including offset or prefix views whose
+/// strides look contiguous, and returns whole buffers as they are).
 fn flex_primitive(tensor: Tensor<Flex, 2>) -> FlexTensor {
-    let x = tensor.into_primitive().tensor();
-    if x.is_contiguous() {
-        x
-    } else {
-        x.to_contiguous()
-    }
+    tensor.into_primitive().tensor().to_contiguous()
 }
 
 /// A one-element f32 tensor holding `value`.
@@ -87,11 +90,7 @@ fn tracked(
     weights: &[f32],
 ) -> Tensor<Autodiff<Flex>, 1> {
     let logits = logits.into_primitive().tensor();
-    let x = if logits.primitive.is_contiguous() {
-        logits.primitive.clone()
-    } else {
-        logits.primitive.to_contiguous()
-    };
+    let x = logits.primitive.to_contiguous();
     let (loss, lse) = forward(&x, targets, weights);
     let out = match CrossEntropyBackward
         .prepare::<NoCheckpointing>([logits.node.clone()])
@@ -310,6 +309,27 @@ mod tests {
         }
         // Rows of weight zero get exactly zero gradient.
         assert!(ga[..vocab].iter().all(|&g| g == 0.0));
+
+        // A view into a larger buffer (here the rows after the first) reads its own elements.
+        let wide =
+            Tensor::<Flex, 2>::from_data(TensorData::new(values.clone(), [rows, vocab]), &device);
+        let tail = wide.slice([1..rows, 0..vocab]);
+        let v_tail = try_fused(tail.clone(), &targets[1..], &weights[1..])
+            .expect("a view is fused")
+            .into_scalar();
+        let r_tail = composed(tail, &targets[1..], &weights[1..]).into_scalar();
+        assert!(
+            (v_tail - r_tail).abs() <= 1e-5 * r_tail.abs(),
+            "{v_tail} vs {r_tail}"
+        );
+        // Mismatched lengths or a target outside the vocabulary go back to the composed form.
+        let probe = || {
+            Tensor::<Flex, 2>::from_data(TensorData::new(values.clone(), [rows, vocab]), &device)
+        };
+        assert!(try_fused(probe(), &targets[1..], &weights).is_err());
+        let mut bad = targets.clone();
+        bad[3] = vocab as u32;
+        assert!(try_fused(probe(), &bad, &weights).is_err());
 
         // Without autodiff (validation) the value is the same.
         let plain = Tensor::<Flex, 2>::from_data(TensorData::new(values, [rows, vocab]), &device);

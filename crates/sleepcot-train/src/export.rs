@@ -3,8 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use burn::tensor::DType;
 use burn::tensor::backend::Backend;
 use sleepcot_model::Qwen2ForCausalLM;
+use sleepcot_model::cast::cast_params;
 use sleepcot_model::lora::{merge_and_unload, save_peft_adapter};
 use sleepcot_model::save_pretrained;
 use sleepcot_model::tokenizer::ChatTokenizer;
@@ -22,7 +24,9 @@ pub struct Exported {
 }
 
 /// Writes `dir/model` (merged) and, when the model carries adapters, `dir/adapter`, naming
-/// `base` as the adapter's base model.
+/// `base` as the adapter's base model. A student trained on a bf16 base is merged and saved in
+/// f32: a LoRA update is often smaller than bf16's spacing near the base weight, and merging
+/// in bf16 would round much of it away.
 pub fn export<B: Backend>(
     model: &Qwen2ForCausalLM<B>,
     tokenizer: &ChatTokenizer,
@@ -38,6 +42,7 @@ pub fn export<B: Backend>(
     } else {
         None
     };
+    let mut merged = cast_params(merged, DType::F32);
     merge_and_unload(&mut merged);
     let path = dir.join("model");
     save_pretrained(&merged, &path)?;

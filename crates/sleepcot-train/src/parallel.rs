@@ -1,24 +1,29 @@
 //! Data parallelism: the micro-batches of one optimiser step spread over several devices.
 //!
-//! Micro-batch `j` of a step runs on device `j % devices`, each device holding its own replica
-//! of the model (`fork`ed from the main one, as burn's multi-device learner does). One host
-//! thread builds every micro-batch's forward graph and runs its backward pass; the GPU
-//! backends execute those kernels asynchronously, each device on its own queue, so the
-//! devices compute concurrently while the host moves on, and nothing waits for a result until
-//! the loss values are read at the end. The gradients come back to the main device and are
-//! summed in micro-batch order, so a step on N devices computes what gradient accumulation
-//! over the same micro-batches computes on one; each micro-batch re-seeds the backend from
-//! `(step seed, j)`, so dropout does not depend on the device count either.
+//! Micro-batch `j` of a step runs on device `j % devices`. Each extra device holds a replica of
+//! the model, `fork`ed once per stage; after every optimiser step only the trainable
+//! parameters are copied to the replicas (the adapters of a LoRA student, not its frozen
+//! base). One host thread launches a round of micro-batches, one per device, and only then
+//! reads their losses and moves their gradients to the main device: the GPU backends execute
+//! kernels asynchronously, each device on its own queue, so the devices compute concurrently
+//! while the host moves on, and at most one gradient set per device is alive at a time. The
+//! gradients are summed in micro-batch order, so a step on N devices computes what gradient
+//! accumulation over the same micro-batches computes on one; each micro-batch re-seeds the
+//! backend from `(step seed, j)`, so dropout does not depend on the device count either.
 //!
 //! The launch is deliberately single-threaded. A backend's random generator is process-wide
 //! (burn's CPU backend keeps one seeded generator for the whole process), so dropout masks are
 //! reproducible only when seeds and draws happen in a fixed order; one launching thread gives
 //! that order without locks, and the asynchronous GPU queues still overlap the devices' work.
 
-use burn::module::Module;
+use std::collections::HashMap;
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::cast::ToElement;
+use burn::tensor::ops::FloatTensor;
+use burn::tensor::{Tensor, TensorPrimitive};
 use sleepcot_model::Qwen2ForCausalLM;
 use sleepcot_model::model::mix_seed;
 
@@ -35,47 +40,124 @@ pub struct MicroStep {
     pub grads: GradientsParams,
 }
 
-/// Forward and backward passes of `batches` (one optimiser step's micro-batches) on `devices`
-/// (the first is the main device, where `model` lives); returns one [`MicroStep`] per batch, in
-/// order. `step_seed` seeds the dropout of micro-batch `j` as `mix_seed(step_seed, j)`.
-pub fn micro_steps<B: AutodiffBackend>(
-    model: &Qwen2ForCausalLM<B>,
-    batches: &[Batch],
-    devices: &[B::Device],
-    step_seed: u64,
-) -> Result<Vec<MicroStep>> {
-    let Some(main) = devices.first() else {
-        return Ok(Vec::new());
-    };
-    let replicas: Vec<Qwen2ForCausalLM<B>> = devices[1..]
-        .iter()
-        .map(|device| model.clone().fork(device))
-        .collect();
-    let split = batches.len() as f64;
-    let mut launched = Vec::with_capacity(batches.len());
-    for (j, batch) in batches.iter().enumerate() {
-        let slot = j % devices.len();
-        let (replica, device) = match slot {
-            0 => (model, main),
-            _ => (&replicas[slot - 1], &devices[slot]),
-        };
-        B::seed(device, mix_seed(step_seed, j as u64));
-        let loss = batch_loss(replica, batch, device)?.div_scalar(split);
-        let value = loss.clone().inner();
-        let grads = GradientsParams::from_grads(loss.backward(), replica);
-        launched.push((value, grads, slot));
+/// The devices a stage trains on and the model replicas of all but the first.
+pub struct DataParallel<B: AutodiffBackend> {
+    devices: Vec<B::Device>,
+    replicas: Vec<Qwen2ForCausalLM<B>>,
+}
+
+impl<B: AutodiffBackend> DataParallel<B> {
+    /// Replicas of `model` (which lives on `devices[0]`) on every other device.
+    pub fn new(model: &Qwen2ForCausalLM<B>, devices: &[B::Device]) -> Self {
+        let replicas = devices
+            .iter()
+            .skip(1)
+            .map(|device| model.clone().fork(device))
+            .collect();
+        Self {
+            devices: devices.to_vec(),
+            replicas,
+        }
     }
-    Ok(launched
-        .into_iter()
-        .map(|(value, grads, slot)| MicroStep {
-            value: value.into_scalar().to_f64(),
-            grads: if slot == 0 {
-                grads
-            } else {
-                grads.to_device(main, model)
-            },
-        })
-        .collect())
+
+    /// Copies the trainable parameters of `model` into every replica, after an optimiser step.
+    pub fn sync(&mut self, model: &Qwen2ForCausalLM<B>) {
+        if self.replicas.is_empty() {
+            return;
+        }
+        let mut trainable = Trainable::<B>::default();
+        model.visit(&mut trainable);
+        for (replica, device) in self.replicas.iter_mut().zip(&self.devices[1..]) {
+            *replica = replica.clone().map(&mut Refresh {
+                values: &trainable.values,
+                device,
+            });
+        }
+    }
+
+    /// Forward and backward passes of `batches` (one optimiser step's micro-batches, `model`
+    /// being the main device's copy); hands each micro-batch's [`MicroStep`] to `each`, in
+    /// order. `step_seed` seeds the dropout of micro-batch `j` as `mix_seed(step_seed, j)`.
+    pub fn run(
+        &self,
+        model: &Qwen2ForCausalLM<B>,
+        batches: &[Batch],
+        step_seed: u64,
+        mut each: impl FnMut(usize, MicroStep) -> Result<()>,
+    ) -> Result<()> {
+        let main = &self.devices[0];
+        let split = batches.len() as f64;
+        let mut launched = Vec::with_capacity(self.devices.len());
+        for round in (0..batches.len()).step_by(self.devices.len()) {
+            let end = (round + self.devices.len()).min(batches.len());
+            for (j, batch) in batches.iter().enumerate().take(end).skip(round) {
+                let slot = j - round;
+                let (replica, device) = match slot {
+                    0 => (model, main),
+                    _ => (&self.replicas[slot - 1], &self.devices[slot]),
+                };
+                B::seed(device, mix_seed(step_seed, j as u64));
+                let loss = batch_loss(replica, batch, device)?.div_scalar(split);
+                let value = loss.clone().inner();
+                let grads = GradientsParams::from_grads(loss.backward(), replica);
+                launched.push((j, value, grads, slot));
+            }
+            for (j, value, grads, slot) in launched.drain(..) {
+                let grads = match slot {
+                    0 => grads,
+                    _ => grads.to_device(main, model),
+                };
+                let value = value.into_scalar().to_f64();
+                each(j, MicroStep { value, grads })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Collects the trainable (gradient-requiring) float parameters of a module by id.
+struct Trainable<B: AutodiffBackend> {
+    values: HashMap<ParamId, FloatTensor<B>>,
+}
+
+impl<B: AutodiffBackend> Default for Trainable<B> {
+    fn default() -> Self {
+        Self {
+            values: HashMap::new(),
+        }
+    }
+}
+
+impl<B: AutodiffBackend> ModuleVisitor<B> for Trainable<B> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+        let value = param.val();
+        if value.is_require_grad() {
+            self.values
+                .insert(param.id, value.detach().into_primitive().tensor());
+        }
+    }
+}
+
+/// Replaces the parameters whose ids it holds with those values, on `device`, as fresh
+/// gradient-requiring leaves.
+struct Refresh<'a, B: AutodiffBackend> {
+    values: &'a HashMap<ParamId, FloatTensor<B>>,
+    device: &'a B::Device,
+}
+
+impl<B: AutodiffBackend> ModuleMapper<B> for Refresh<'_, B> {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+        match self.values.get(&param.id) {
+            Some(value) => {
+                let fresh = Tensor::<B, D>::from_primitive(TensorPrimitive::Float(value.clone()))
+                    .to_device(self.device)
+                    .detach()
+                    .require_grad();
+                param.map(|_| fresh)
+            }
+            None => param,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -85,7 +167,7 @@ mod tests {
     use sleepcot_model::lora::{LoraConfig, apply_lora};
     use sleepcot_model::{Qwen2Config, Qwen2ForCausalLM};
 
-    use super::micro_steps;
+    use super::{DataParallel, MicroStep};
     use crate::batch::{Example, collate};
 
     type B = Autodiff<Flex>;
@@ -129,8 +211,20 @@ mod tests {
             .map(|pair| collate(&pair.iter().collect::<Vec<_>>(), &[1.0], 0))
             .collect();
         let device = Default::default();
-        let one = micro_steps(&model, &batches, &[device], 5).unwrap();
-        let two = micro_steps(&model, &batches, &[device, device], 5).unwrap();
+        let collect = |devices: &[_]| {
+            let mut steps: Vec<MicroStep> = Vec::new();
+            DataParallel::new(&model, devices)
+                .run(&model, &batches, 5, |j, step| {
+                    assert_eq!(j, steps.len(), "micro-batches come back in order");
+                    steps.push(step);
+                    Ok(())
+                })
+                .unwrap();
+            steps
+        };
+        let one = collect(&[device]);
+        let two = collect(&[device, device]);
+        assert_eq!(one.len(), 2);
         for (j, (a, b)) in one.iter().zip(&two).enumerate() {
             assert_eq!(a.value, b.value, "micro-batch {j}");
         }

@@ -19,7 +19,7 @@ use crate::config::TrainConfig;
 use crate::error::{Result, TrainError};
 use crate::loss::batch_loss;
 use crate::metrics::{MetricRow, write_metrics};
-use crate::parallel::micro_steps;
+use crate::parallel::DataParallel;
 use crate::params::{clip_global_norm, count_params};
 use crate::schedule::learning_rate;
 use crate::student::{build_model, lora_of, reload_model};
@@ -128,6 +128,7 @@ fn run_autodiff<B: AutodiffBackend>(
         }
     };
     let params = count_params(&model);
+    let mut parallel = DataParallel::new(&model, devices);
     let total = config.total_steps(inputs.train.len());
     let lengths: Vec<usize> = inputs
         .train
@@ -155,17 +156,15 @@ fn run_autodiff<B: AutodiffBackend>(
         let step_seed = mix_seed(state.seed, state.step as u64);
         let mut accumulator = GradientsAccumulator::<Qwen2ForCausalLM<B>>::new();
         let (mut loss_sum, mut tokens) = (0.0f64, 0usize);
-        for (micro, batch) in micro_steps(&model, &batches, devices, step_seed)?
-            .into_iter()
-            .zip(&batches)
-        {
+        parallel.run(&model, &batches, step_seed, |j, micro| {
             if !micro.value.is_finite() {
                 return Err(diverged(state.step + 1, micro.value, &checkpoint_dir));
             }
             loss_sum += micro.value;
-            tokens += batch.tokens;
+            tokens += batches[j].tokens;
             accumulator.accumulate(&model, micro.grads);
-        }
+            Ok(())
+        })?;
         let mut grads = accumulator.grads();
         let grad_norm = clip_global_norm(&model, &mut grads, o.clip_norm);
         if !grad_norm.is_finite() {
@@ -173,6 +172,7 @@ fn run_autodiff<B: AutodiffBackend>(
         }
         let lr = learning_rate(o, state.step, total);
         model = optim.step(lr, model, grads);
+        parallel.sync(&model);
         state.step += 1;
         state.tokens_seen += tokens;
         let elapsed = started.elapsed().as_secs_f64();

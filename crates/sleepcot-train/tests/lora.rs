@@ -204,6 +204,53 @@ fn lora_trains_in_mixed_precision_on_a_bf16_base() {
             "step {step}: f32 loss {f}, bf16 loss {m}"
         );
     }
+
+    // The merged export is f32: the bf16 base weight plus the adapter's f32 update, unrounded.
+    let tokenizer =
+        sleepcot_model::tokenizer::ChatTokenizer::from_file(tmp.path().join("base/tokenizer.json"))
+            .unwrap();
+    let out = tmp.path().join("export");
+    let exported = sleepcot_train::export::export(&mixed, &tokenizer, None, &out).unwrap();
+    let bytes = std::fs::read(exported.model.join("model.safetensors")).unwrap();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let saved = file
+        .tensor("model.layers.0.self_attn.q_proj.weight")
+        .unwrap();
+    assert_eq!(saved.dtype(), safetensors::Dtype::F32);
+    let saved: Vec<f32> = saved
+        .data()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let q = &mixed.model.layers[0].self_attn.q_proj;
+    // burn keeps [in, out]; the checkpoint holds [out, in].
+    let expected: Vec<f32> = (q.base.weight.val().cast(DType::F32)
+        + q.adapter.as_ref().unwrap().delta_weight())
+    .transpose()
+    .into_data()
+    .to_vec()
+    .unwrap();
+    assert_eq!(saved.len(), expected.len());
+    let worst = saved
+        .iter()
+        .zip(&expected)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst < 1e-6, "merged weight off by {worst}");
+    let moved = expected
+        .iter()
+        .zip(
+            q.base
+                .weight
+                .val()
+                .cast(DType::F32)
+                .transpose()
+                .into_data()
+                .to_vec::<f32>()
+                .unwrap(),
+        )
+        .any(|(m, b)| (m - b).abs() > 0.0);
+    assert!(moved, "the adapter's update is in the export");
 }
 
 #[test]

@@ -76,12 +76,14 @@ pub struct Plan {
 }
 
 /// What the train stage hashes: the training configuration without its paths (which follow
-/// from the run directory) and without the progress bar.
+/// from the run directory), the progress bar and the device count (a step computes the same
+/// gradients on any number of devices).
 fn train_key(config: &TrainConfig) -> serde_json::Value {
     let mut config = config.clone();
     config.data = Default::default();
     config.out = Default::default();
     config.run.progress = true;
+    config.run.devices = 1;
     if let StudentConfig::Scratch { tokenizer, .. } = &mut config.student {
         *tokenizer = None;
     }
