@@ -461,3 +461,34 @@ pub fn human(n: u64) -> String {
         format!("{n}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sleepcot_train::TrainConfig;
+
+    use super::train_key;
+
+    const LORA: &str = "data = \"d\"\nout = \"o\"\n[student]\nkind = \"pretrained\"\nmodel = \"m\"\n[student.lora]\nr = 4\nalpha = 8\ntarget_modules = [\"q_proj\"]\n[loop]\ngrad_accum = 4\n";
+
+    #[test]
+    fn the_device_count_does_not_change_the_train_hash() {
+        let one = TrainConfig::from_toml(LORA).unwrap();
+        let mut four = one.clone();
+        four.run.devices = 4;
+        assert_eq!(train_key(&one), train_key(&four));
+    }
+
+    #[test]
+    fn defaults_added_later_leave_older_hashes_alone() {
+        // `precision` and `devices` are not serialised at their defaults, so a configuration
+        // hashes as it did before those keys existed.
+        let key = train_key(&TrainConfig::from_toml(LORA).unwrap()).to_string();
+        assert!(
+            !key.contains("precision") && !key.contains("devices"),
+            "{key}"
+        );
+        let bf16 = LORA.replace("model = \"m\"\n", "model = \"m\"\nprecision = \"bf16\"\n");
+        let key = train_key(&TrainConfig::from_toml(&bf16).unwrap()).to_string();
+        assert!(key.contains("\"precision\":\"bf16\""), "{key}");
+    }
+}
