@@ -329,3 +329,31 @@ pub fn list(dir: &Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use sleepcot_model::lora::LoraConfig;
+    use sleepcot_train::{Precision, StudentConfig};
+
+    use super::draws_during_training;
+
+    #[test]
+    fn only_lora_dropout_serialises_the_training_wave() {
+        let lora = |dropout| StudentConfig::Pretrained {
+            model: "m".into(),
+            lora: Some(LoraConfig::all_projections(8, 16.0, dropout)),
+            precision: Precision::F32,
+        };
+        assert!(draws_during_training(&lora(0.05)));
+        assert!(!draws_during_training(&lora(0.0)));
+        let full = StudentConfig::Pretrained {
+            model: "m".into(),
+            lora: None,
+            precision: Precision::F32,
+        };
+        assert!(!draws_during_training(&full));
+        let scratch: StudentConfig =
+            toml::from_str("kind = \"scratch\"").expect("a scratch student parses");
+        assert!(!draws_during_training(&scratch));
+    }
+}
