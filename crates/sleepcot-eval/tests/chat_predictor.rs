@@ -2,13 +2,13 @@
 //! loopback port: every test item is answered and stored, a rerun is served from the cache
 //! with the server gone, and a dead endpoint is one sentence naming it.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 
 use burn::tensor::DType;
 use sleepcot_data::instructions::StudentFormat;
-use sleepcot_data::pipeline::{DataConfig, Dataset};
-use sleepcot_data::teacher::ExpertTeacher;
 use sleepcot_data::teacher::chat::ChatTeacherConfig;
 use sleepcot_eval::predict::RunOptions;
 use sleepcot_eval::{ChatPredictor, RunDir, TestSet, VariantKind, run_predictions};
@@ -50,20 +50,7 @@ fn endpoint(base_url: &str, cache: &Path) -> ChatTeacherConfig {
 }
 
 fn run_dir(dir: &Path) -> RunDir {
-    let config = DataConfig {
-        seed: 2,
-        users: 4,
-        nights: 2,
-        questions: 12,
-        follow_ups_per_report: 1,
-        ..DataConfig::default()
-    };
-    let run = RunDir::new(dir);
-    Dataset::generate(&config, &ExpertTeacher, &|_| {})
-        .unwrap()
-        .write(&run.data())
-        .unwrap();
-    run
+    common::expert_run(dir, 2, 4, 2, 12, 1)
 }
 
 fn options() -> RunOptions {

@@ -3,6 +3,8 @@
 //! report gets its judge table and figure, the reply cache replays a second run with the
 //! server gone, a stale judgement is refused, and a dead endpoint is one sentence naming it.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -12,8 +14,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::routing::post;
 use serde_json::{Value, json};
-use sleepcot_data::pipeline::{DataConfig, Dataset};
-use sleepcot_data::teacher::ExpertTeacher;
 use sleepcot_eval::judge::{JudgeConfig, LlmJudge, judge_run};
 use sleepcot_eval::prediction::{Prediction, read_predictions, write_predictions};
 use sleepcot_eval::{EvalConfig, RunDir, RunOptions, TestSet, evaluate_run, predict_baselines};
@@ -121,19 +121,7 @@ fn judge_config(base_url: &str, cache: &Path, max_items: Option<usize>) -> Judge
 /// A run directory with the expert teacher's, generic advice's and random letters'
 /// predictions, and a hand-written "unsure" variant.
 fn run_dir(dir: &Path) -> RunDir {
-    let config = DataConfig {
-        seed: 5,
-        users: 40,
-        nights: 3,
-        questions: 12,
-        follow_ups_per_report: 1,
-        ..DataConfig::default()
-    };
-    let run = RunDir::new(dir);
-    Dataset::generate(&config, &ExpertTeacher, &|_| {})
-        .unwrap()
-        .write(&run.data())
-        .unwrap();
+    let run = common::expert_run(dir, 5, 40, 3, 12, 1);
     let test = TestSet::load(&run).unwrap();
     let options = RunOptions {
         batch_size: 8,

@@ -1,10 +1,11 @@
 //! End to end on a small run directory: data → predictions (teacher, baselines, an untrained
 //! tiny student, Sci-CoT rationale sources) → metrics, plots and report; and bad input.
 
+mod common;
+
 use std::path::Path;
 
-use sleepcot_data::pipeline::{DataConfig, Dataset};
-use sleepcot_data::teacher::{ExpertTeacher, Task};
+use sleepcot_data::teacher::Task;
 use sleepcot_eval::bootstrap::BootstrapConfig;
 use sleepcot_eval::predict::{RunOptions, predict_baselines, run_predictions};
 use sleepcot_eval::prediction::{RationaleSource, VariantKind};
@@ -17,16 +18,7 @@ use sleepcot_model::tokenizer::train_bpe;
 type B = burn::backend::Flex;
 
 fn write_data(dir: &Path) {
-    let config = DataConfig {
-        seed: 5,
-        users: 16,
-        nights: 4,
-        questions: 40,
-        follow_ups_per_report: 3,
-        ..DataConfig::default()
-    };
-    let data = Dataset::generate(&config, &ExpertTeacher, &|_| {}).unwrap();
-    data.write(&dir.join("data")).unwrap();
+    common::expert_run(dir, 5, 16, 4, 40, 3);
 }
 
 fn config() -> EvalConfig {

@@ -289,18 +289,11 @@ mod tests {
         let reference = composed(b.clone(), &targets, &weights);
         let (f, r) = (fused.clone().into_scalar(), reference.clone().into_scalar());
         assert!((f - r).abs() <= 1e-5 * r.abs(), "fused {f}, composed {r}");
-        let ga: Vec<f32> = a
-            .grad(&fused.backward())
-            .unwrap()
-            .into_data()
-            .to_vec()
-            .unwrap();
-        let gb: Vec<f32> = b
-            .grad(&reference.backward())
-            .unwrap()
-            .into_data()
-            .to_vec()
-            .unwrap();
+        let grad = |leaf: &Tensor<Ad, 2>, loss: Tensor<Ad, 1>| -> Vec<f32> {
+            let grads = loss.backward();
+            leaf.grad(&grads).unwrap().into_data().to_vec().unwrap()
+        };
+        let (ga, gb) = (grad(&a, fused), grad(&b, reference));
         for (i, (x, y)) in ga.iter().zip(&gb).enumerate() {
             assert!(
                 (x - y).abs() <= 1e-6,

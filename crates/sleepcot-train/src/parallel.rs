@@ -234,22 +234,12 @@ mod tests {
             .adapter
             .as_ref()
             .unwrap();
+        let grad_of_b = |step: &MicroStep| -> Vec<f32> {
+            let grad = step.grads.get::<Flex, 2>(adapter.b.id).unwrap();
+            grad.into_data().to_vec().unwrap()
+        };
         for (j, (a, b)) in one.iter().zip(&two).enumerate() {
-            let ga: Vec<f32> = a
-                .grads
-                .get::<Flex, 2>(adapter.b.id)
-                .unwrap()
-                .into_data()
-                .to_vec()
-                .unwrap();
-            let gb: Vec<f32> = b
-                .grads
-                .get::<Flex, 2>(adapter.b.id)
-                .unwrap()
-                .into_data()
-                .to_vec()
-                .unwrap();
-            assert_eq!(ga, gb, "micro-batch {j}: gradient of B");
+            assert_eq!(grad_of_b(a), grad_of_b(b), "micro-batch {j}: gradient of B");
         }
     }
 }

@@ -12,7 +12,7 @@ use sleepcot_model::lora::{LoraConfig, adapter_count, load_peft_adapter};
 use sleepcot_model::tokenizer::train_bpe;
 use sleepcot_model::{load_pretrained, save_pretrained};
 use sleepcot_train::batch::encode_records;
-use sleepcot_train::trainer::{StageInputs, run_stage, run_stage_on};
+use sleepcot_train::trainer::{LoopResult, StageInputs, run_stage_on};
 use sleepcot_train::{Objective, Precision, Stage, StudentConfig, train};
 
 const FIXTURE: &str = concat!(
@@ -79,35 +79,11 @@ fn rng_turn() -> std::sync::MutexGuard<'static, ()> {
 fn lora_training_leaves_the_base_bit_identical() {
     let _rng = rng_turn();
     let tmp = tempfile::tempdir().unwrap();
-    let records = short_records();
     let base = tmp.path().join("base");
-    base_model(&base, &records);
-    let data = common::write_split(&tmp.path().join("data"), &records, &records[..2]);
-    let mut config = common::tiny_config(data, tmp.path().join("run"));
-    config.student = StudentConfig::Pretrained {
-        model: base.display().to_string(),
-        lora: Some(LoraConfig::all_projections(4, 8.0, 0.1)),
-        precision: Precision::F32,
-    };
-    config.run.max_len = 128;
-    config.run.max_steps = Some(6);
-    config.run.batch_size = 3;
-    config.optim.lr = 1e-2;
-
-    let tokenizer =
-        sleepcot_model::tokenizer::ChatTokenizer::from_file(base.join("tokenizer.json")).unwrap();
-    let parts = Objective::Cot.parts(Stage::Main);
-    let train_ex = encode_records(&records, &parts, &tokenizer, 128, false).unwrap();
-    let stage_dir = tmp.path().join("stage");
-    let inputs = StageInputs {
-        dir: &stage_dir,
-        train: &train_ex,
-        val: &train_ex[..1],
-        part_weights: &[1.0],
-        tokenizer: &tokenizer,
-        seed: 9,
-    };
-    let result = run_stage::<Flex>(&config, &inputs, &Default::default()).unwrap();
+    let result = run_lora(tmp.path(), "bit-identical", Precision::F32, 1, |config| {
+        config.run.max_steps = Some(6);
+        config.run.batch_size = 3;
+    });
     let (trainable, total) = result.params;
     assert!(
         trainable > 0 && trainable * 10 < total,
@@ -135,36 +111,37 @@ fn lora_training_leaves_the_base_bit_identical() {
     assert!(moved, "the adapters did not train");
 }
 
-/// Trains the same LoRA stage with `precision` on `devices` replicas and returns the model and
-/// its training losses.
-fn lora_stage(
+/// Trains one LoRA stage (rank 4, dropout 0.1, on the fixture base under `tmp/base`) with
+/// `precision` on `devices` CPU replicas, after `configure` has set the loop; `name` keeps the
+/// run's directories apart from other runs in `tmp`.
+fn run_lora(
     tmp: &Path,
+    name: &str,
     precision: Precision,
     devices: usize,
-) -> (sleepcot_model::Qwen2ForCausalLM<Flex>, Vec<f64>) {
+    configure: impl FnOnce(&mut sleepcot_train::TrainConfig),
+) -> LoopResult<Flex> {
     let records = short_records();
     let base = tmp.join("base");
     if !base.exists() {
         base_model(&base, &records);
     }
     let data = common::write_split(&tmp.join("data"), &records, &records[..2]);
-    let mut config = common::tiny_config(data, tmp.join(format!("run-{precision}-{devices}")));
+    let mut config = common::tiny_config(data, tmp.join(format!("run-{name}")));
     config.student = StudentConfig::Pretrained {
         model: base.display().to_string(),
         lora: Some(LoraConfig::all_projections(4, 8.0, 0.1)),
         precision,
     };
     config.run.max_len = 128;
-    config.run.max_steps = Some(8);
-    config.run.batch_size = 2;
-    config.run.grad_accum = 2;
     config.run.devices = devices;
     config.optim.lr = 1e-2;
+    configure(&mut config);
     let tokenizer =
         sleepcot_model::tokenizer::ChatTokenizer::from_file(base.join("tokenizer.json")).unwrap();
     let parts = Objective::Cot.parts(Stage::Main);
     let train_ex = encode_records(&records, &parts, &tokenizer, 128, false).unwrap();
-    let stage_dir = tmp.join(format!("stage-{precision}-{devices}"));
+    let stage_dir = tmp.join(format!("stage-{name}"));
     let inputs = StageInputs {
         dir: &stage_dir,
         train: &train_ex,
@@ -173,8 +150,22 @@ fn lora_stage(
         tokenizer: &tokenizer,
         seed: 9,
     };
-    let result =
-        run_stage_on::<Flex>(&config, &inputs, &vec![Default::default(); devices]).unwrap();
+    run_stage_on::<Flex>(&config, &inputs, &vec![Default::default(); devices]).unwrap()
+}
+
+/// The same 8-step LoRA stage (two micro-batches of two records per step) with `precision` on
+/// `devices` replicas: the model and its training losses.
+fn lora_stage(
+    tmp: &Path,
+    precision: Precision,
+    devices: usize,
+) -> (sleepcot_model::Qwen2ForCausalLM<Flex>, Vec<f64>) {
+    let name = format!("{precision}-{devices}");
+    let result = run_lora(tmp, &name, precision, devices, |config| {
+        config.run.max_steps = Some(8);
+        config.run.batch_size = 2;
+        config.run.grad_accum = 2;
+    });
     let losses = result.state.history.iter().map(|r| r.train_loss).collect();
     (result.model, losses)
 }
