@@ -13,6 +13,7 @@ pub mod cast;
 pub mod checkpoint;
 pub mod config;
 pub mod error;
+pub mod fused;
 pub mod generate;
 pub mod hub;
 pub mod kv_cache;

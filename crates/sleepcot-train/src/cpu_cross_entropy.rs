@@ -11,8 +11,6 @@
 //! the thread count. Other backends (wgpu, cuda) keep the composed form, which they fuse
 //! themselves.
 
-use std::any::{Any, TypeId};
-
 use burn::backend::Flex;
 use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -20,9 +18,10 @@ use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
 use burn::tensor::backend::Backend;
-use burn::tensor::{DType, Tensor, TensorData, TensorPrimitive};
+use burn::tensor::{Tensor, TensorData, TensorPrimitive};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
+use sleepcot_model::fused::{CpuRoute, buffer, exp, retype};
 
 /// Rows per rayon task: enough work per task to amortise the scheduling.
 const ROWS_PER_TASK: usize = 8;
@@ -41,40 +40,25 @@ pub fn try_fused<B: Backend>(
     let fits = targets.len() == rows
         && weights.len() == rows
         && targets.iter().all(|&t| (t as usize) < vocab);
-    if logits.dtype() != DType::F32 || !fits {
+    if !fits {
         return Err(logits);
     }
-    if TypeId::of::<B>() == TypeId::of::<Autodiff<Flex>>() {
-        let logits = retype::<B, Autodiff<Flex>, 2>(logits);
-        return Ok(retype::<Autodiff<Flex>, B, 1>(tracked(
-            logits, targets, weights,
-        )));
+    match CpuRoute::of::<B>(&[logits.dtype()]) {
+        CpuRoute::Tracked => {
+            let logits = retype::<B, Autodiff<Flex>, 2>(logits);
+            Ok(retype::<Autodiff<Flex>, B, 1>(tracked(
+                logits, targets, weights,
+            )))
+        }
+        CpuRoute::Plain => {
+            let x = buffer(retype::<B, Flex, 2>(logits));
+            let (loss, _) = forward(&x, targets, weights);
+            Ok(retype::<Flex, B, 1>(Tensor::from_primitive(
+                TensorPrimitive::Float(scalar(loss)),
+            )))
+        }
+        CpuRoute::Composed => Err(logits),
     }
-    if TypeId::of::<B>() == TypeId::of::<Flex>() {
-        let logits = retype::<B, Flex, 2>(logits);
-        let x = flex_primitive(logits);
-        let (loss, _) = forward(&x, targets, weights);
-        return Ok(retype::<Flex, B, 1>(Tensor::from_primitive(
-            TensorPrimitive::Float(scalar(loss)),
-        )));
-    }
-    Err(logits)
-}
-
-/// The same tensor under its concrete backend type; the caller has checked that `A` and `B`
-/// are one type, so the downcast cannot fail.
-fn retype<A: Backend, B: Backend, const D: usize>(tensor: Tensor<A, D>) -> Tensor<B, D> {
-    let boxed: Box<dyn Any> = Box::new(tensor);
-    *boxed
-        .downcast::<Tensor<B, D>>()
-        .unwrap_or_else(|_| unreachable!("retype is only called on equal backend types"))
-}
-
-/// The CPU tensor behind a `Flex` tensor, as a buffer that holds exactly its elements in
-/// row-major order (`to_contiguous` copies views, including offset or prefix views whose
-/// strides look contiguous, and returns whole buffers as they are).
-fn flex_primitive(tensor: Tensor<Flex, 2>) -> FlexTensor {
-    tensor.into_primitive().tensor().to_contiguous()
 }
 
 /// A one-element f32 tensor holding `value`.
@@ -211,36 +195,12 @@ fn log_sum_exp(row: &[f32]) -> f32 {
     max + sum.ln()
 }
 
-/// `e^x` for `x ≤ 0`-ish arguments to within about 2 ulp, branch-free so that the compiler
-/// vectorises the loops above (the C library's `expf` is a scalar call): `x = n·ln 2 + r` with
-/// `|r| ≤ ln 2 / 2`, a degree-6 polynomial for `e^r` (Cephes' `expf` coefficients), and `2^n`
-/// put straight into the exponent bits.
-#[inline(always)]
-fn exp(x: f32) -> f32 {
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
-    const LN2_HI: f32 = 0.693_359_4;
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    // 1.5 · 2^23: adding and subtracting it rounds to the nearest integer.
-    const ROUND: f32 = 12_582_912.0;
-    let x = x.clamp(-87.336_54, 88.0);
-    let n = (x * LOG2E + ROUND) - ROUND;
-    let r = x - n * LN2_HI - n * LN2_LO;
-    let p = 1.987_569_1e-4_f32;
-    let p = p * r + 1.398_199_9e-3;
-    let p = p * r + 8.333_452e-3;
-    let p = p * r + 4.166_579_6e-2;
-    let p = p * r + 0.166_666_65;
-    let p = p * r + 0.5;
-    let e = p * r * r + r + 1.0;
-    e * f32::from_bits(((n as i32 + 127) << 23) as u32)
-}
-
 #[cfg(test)]
 mod tests {
     use burn::backend::{Autodiff, Flex};
     use burn::tensor::{Distribution, Int, Tensor, TensorData};
 
-    use super::{exp, try_fused};
+    use super::try_fused;
     use crate::loss::weighted_cross_entropy;
 
     /// Random `[rows, vocab]` logits with a wide spread, targets and weights (every third zero).
@@ -330,18 +290,5 @@ mod tests {
             .expect("Flex is fused")
             .into_scalar();
         assert_eq!(v, f);
-    }
-
-    #[test]
-    fn the_polynomial_exp_matches_the_library_one() {
-        let mut worst = 0.0f32;
-        for i in 0..=200_000 {
-            let x = -87.0 + 97.0 * i as f32 / 200_000.0;
-            let (a, b) = (exp(x), x.exp());
-            worst = worst.max(((a - b) / b).abs());
-        }
-        assert!(worst < 4e-7, "worst relative error {worst}");
-        assert_eq!(exp(0.0), 1.0);
-        assert!(exp(-200.0) < 1e-37);
     }
 }

@@ -1,14 +1,12 @@
-//! Grouped-query self-attention with q/k/v biases and a bias-free output projection.
-//!
-//! Key/value heads are never repeated: the queries of the `groups` heads that share one KV head
-//! are folded into the sequence axis (`[batch, kv_heads, groups * seq, head_dim]`), so one
-//! batched matmul per KV head serves the whole group.
+//! Grouped-query self-attention with q/k/v biases and a bias-free output projection. The
+//! attention itself is [`crate::fused::attention`] (one fused kernel on the CPU backend), or
+//! [`crate::fused::grouped_attention`] over the KV cache.
 
 use burn::module::Module;
-use burn::tensor::{DType, Tensor, activation::softmax, backend::Backend};
+use burn::tensor::{Tensor, backend::Backend};
 
 use super::rope::RopeRows;
-use crate::cast::to_dtype;
+use crate::fused::{attention, grouped_attention};
 use crate::kv_cache::LayerCache;
 use crate::lora::LoraLinear;
 
@@ -46,47 +44,19 @@ impl<B: Backend> Attention<B> {
     ) -> Tensor<B, 3> {
         let [batch, seq, _] = x.dims();
         let (h, kv, d) = (self.num_heads, self.num_kv_heads, self.head_dim);
-        let groups = h / kv;
-        // Rotate in the projections' own layout (contiguous, heads next to each other), then view
-        // the heads as the second axis.
-        let q = rope
-            .apply_query(self.q_proj.forward(x.clone()).reshape([batch, seq, h, d]))
-            .swap_dims(1, 2);
-        let k = rope
-            .apply_key(self.k_proj.forward(x.clone()).reshape([batch, seq, kv, d]))
-            .swap_dims(1, 2);
-        let v = self
-            .v_proj
-            .forward(x)
-            .reshape([batch, seq, kv, d])
-            .swap_dims(1, 2);
-        let (k, v) = match cache {
-            Some((layer, start)) => layer.write_and_read(k, v, start),
-            None => (k, v),
+        // Rotate in the projections' own layout (contiguous, heads next to each other).
+        let q = rope.apply_query(self.q_proj.forward(x.clone()).reshape([batch, seq, h, d]));
+        let k = rope.apply_key(self.k_proj.forward(x.clone()).reshape([batch, seq, kv, d]));
+        let v = self.v_proj.forward(x).reshape([batch, seq, kv, d]);
+        let out = match cache {
+            // The cache stores heads first; attend over it in that layout.
+            Some((layer, start)) => {
+                let (k, v) = layer.write_and_read(k.swap_dims(1, 2), v.swap_dims(1, 2), start);
+                grouped_attention(q.swap_dims(1, 2), k, v, bias)
+            }
+            None => attention(q, k, v, bias),
         };
-        let keys = k.dims()[2];
-        let q = q.reshape([batch, kv, groups * seq, d]);
-        let scores = q
-            .matmul(k.swap_dims(2, 3))
-            .mul_scalar(1.0 / (d as f64).sqrt());
-        let dtype = scores.dtype();
-        let scores = to_dtype(scores, DType::F32);
-        let scores = match bias {
-            // One bias for every row (causal masking only): each head's score block gets the
-            // same `[seq, keys]` row added, as one flat row broadcast down a 2-D view.
-            Some(bias) if bias.dims()[0] == 1 => (scores
-                .reshape([batch * kv * groups, seq * keys])
-                + bias.clone().reshape([1, seq * keys]))
-            .reshape([batch, kv, groups * seq, keys]),
-            Some(bias) => (scores.reshape([batch, kv, groups, seq, keys]) + bias.clone())
-                .reshape([batch, kv, groups * seq, keys]),
-            None => scores,
-        };
-        let out = to_dtype(softmax(scores, 3), dtype)
-            .matmul(v)
-            .reshape([batch, h, seq, d])
-            .swap_dims(1, 2)
-            .reshape([batch, seq, h * d]);
+        let out = out.reshape([batch, seq, h * d]);
         self.o_proj.forward(out)
     }
 }

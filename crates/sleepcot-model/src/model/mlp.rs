@@ -1,8 +1,9 @@
 //! The SwiGLU feed-forward block: `down(silu(gate(x)) * up(x))`, no biases.
 
 use burn::module::Module;
-use burn::tensor::{Tensor, activation::silu, backend::Backend};
+use burn::tensor::{Tensor, backend::Backend};
 
+use crate::fused::swiglu;
 use crate::lora::LoraLinear;
 
 /// Qwen2's MLP, with HF field names so LoRA targets `mlp.{gate,up,down}_proj`.
@@ -19,7 +20,8 @@ pub struct Mlp<B: Backend> {
 impl<B: Backend> Mlp<B> {
     /// Applies the block to `[batch, seq, hidden]`.
     pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
-        let gate = silu(self.gate_proj.forward(x.clone()));
-        self.down_proj.forward(gate * self.up_proj.forward(x))
+        let gate = self.gate_proj.forward(x.clone());
+        self.down_proj
+            .forward(swiglu(gate, self.up_proj.forward(x)))
     }
 }

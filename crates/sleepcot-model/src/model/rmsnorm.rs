@@ -2,9 +2,9 @@
 //! applied in the compute dtype.
 
 use burn::module::{Module, Param};
-use burn::tensor::{DType, Tensor, backend::Backend};
+use burn::tensor::{Tensor, backend::Backend};
 
-use crate::cast::to_dtype;
+use crate::fused::rms_norm;
 
 /// `weight * x / sqrt(mean(x^2) + eps)` over the last dimension.
 #[derive(Module, Debug)]
@@ -26,15 +26,6 @@ impl<B: Backend> RmsNorm<B> {
 
     /// Normalises the last dimension of `x`.
     pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
-        let dtype = x.dtype();
-        let xf = to_dtype(x, DType::F32);
-        let inv_rms = xf
-            .clone()
-            .square()
-            .mean_dim(D - 1)
-            .add_scalar(self.eps)
-            .sqrt()
-            .recip();
-        to_dtype(xf * inv_rms, dtype) * self.weight.val().unsqueeze::<D>()
+        rms_norm(x, self.weight.val(), self.eps)
     }
 }

@@ -1,0 +1,563 @@
+//! Grouped-query scaled dot-product attention, fused: `softmax(q·kᵀ/√d + bias)·v`.
+//!
+//! The composed form transposes the heads to the front (a copy), materialises the scores,
+//! scales them, adds the mask and runs a five-pass softmax, each a single-threaded pass over
+//! `batch · heads · seq · keys` floats, and the backward pass doubles that. The fused form reads
+//! the projections where they are (`[batch, seq, heads, head_dim]`, strided views for the
+//! matrix products), runs one task per (sequence, head) that computes the scores, the masked
+//! softmax in place and the product with the values, and writes the output straight into the
+//! `[batch, seq, heads, head_dim]` layout that the output projection reads. The backward pass
+//! runs one task per (sequence, key/value head), so that the gradients of the key and value
+//! heads that a group of query heads shares are summed within one task, in head order.
+
+use burn::backend::Flex;
+use burn::backend::autodiff::Autodiff;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::tensor::activation::softmax;
+use burn::tensor::backend::Backend;
+use burn::tensor::{DType, Tensor, TensorPrimitive};
+use burn_flex::FlexTensor;
+use rayon::prelude::*;
+
+use super::exp::exp;
+use super::gemm::{Mat, product};
+use super::route::{CpuRoute, Shared, buffer, contiguous, retype, wrap};
+use crate::cast::to_dtype;
+
+/// `softmax(q·kᵀ/√head_dim + bias)·v`, with `q: [batch, seq, heads, head_dim]` and
+/// `k, v: [batch, keys, kv_heads, head_dim]` in the projections' layout (query head `h` reads
+/// key/value head `h / (heads / kv_heads)`), and `bias` an additive mask
+/// `[batch or 1, 1, 1, seq, keys]` (0 where a key is visible, a large negative value where
+/// not). Returns `[batch, seq, heads, head_dim]`. Fused on the CPU backend for f32 inputs;
+/// [`composed_attention`] elsewhere.
+pub fn attention<B: Backend>(
+    q: Tensor<B, 4>,
+    k: Tensor<B, 4>,
+    v: Tensor<B, 4>,
+    bias: Option<&Tensor<B, 5>>,
+) -> Tensor<B, 4> {
+    let dtypes = [q.dtype(), k.dtype(), v.dtype()];
+    match CpuRoute::of::<B>(&dtypes) {
+        CpuRoute::Composed => composed_attention(q, k, v, bias),
+        CpuRoute::Plain => {
+            let shape = Shape::of(&q, &k);
+            let bias = bias.map(|b| buffer(retype::<B, Flex, 5>(b.clone())));
+            let (out, _) = forward(
+                &buffer(retype::<B, Flex, 4>(q)),
+                &buffer(retype::<B, Flex, 4>(k)),
+                &buffer(retype::<B, Flex, 4>(v)),
+                bias.as_ref(),
+                shape,
+            );
+            retype::<Flex, B, 4>(wrap(out))
+        }
+        CpuRoute::Tracked => {
+            let bias = bias.map(|b| retype::<B, Autodiff<Flex>, 5>(b.clone()).inner());
+            retype::<Autodiff<Flex>, B, 4>(tracked(
+                retype::<B, Autodiff<Flex>, 4>(q),
+                retype::<B, Autodiff<Flex>, 4>(k),
+                retype::<B, Autodiff<Flex>, 4>(v),
+                bias.map(buffer),
+            ))
+        }
+    }
+}
+
+/// [`attention`] from tensor operations, for backends without the fused kernel.
+pub fn composed_attention<B: Backend>(
+    q: Tensor<B, 4>,
+    k: Tensor<B, 4>,
+    v: Tensor<B, 4>,
+    bias: Option<&Tensor<B, 5>>,
+) -> Tensor<B, 4> {
+    grouped_attention(
+        q.swap_dims(1, 2),
+        k.swap_dims(1, 2),
+        v.swap_dims(1, 2),
+        bias,
+    )
+}
+
+/// The composed attention on head-major tensors (`q: [batch, heads, seq, head_dim]`,
+/// `k, v: [batch, kv_heads, keys, head_dim]`, as the KV cache stores them); returns
+/// `[batch, seq, heads, head_dim]`.
+///
+/// Key/value heads are never repeated: the queries of the heads that share one key/value head
+/// are folded into the sequence axis (`[batch, kv_heads, groups · seq, head_dim]`), so one
+/// batched matmul per key/value head serves the whole group.
+pub fn grouped_attention<B: Backend>(
+    q: Tensor<B, 4>,
+    k: Tensor<B, 4>,
+    v: Tensor<B, 4>,
+    bias: Option<&Tensor<B, 5>>,
+) -> Tensor<B, 4> {
+    let [batch, heads, seq, d] = q.dims();
+    let kv = k.dims()[1];
+    let keys = k.dims()[2];
+    let groups = heads / kv;
+    let q = q.reshape([batch, kv, groups * seq, d]);
+    let scores = q
+        .matmul(k.swap_dims(2, 3))
+        .mul_scalar(1.0 / (d as f64).sqrt());
+    let dtype = scores.dtype();
+    let scores = to_dtype(scores, DType::F32);
+    let scores =
+        match bias {
+            // One bias for every row (causal masking only): each head's score block gets the same
+            // `[seq, keys]` row added, as one flat row broadcast down a 2-D view.
+            Some(bias) if bias.dims()[0] == 1 => (scores
+                .reshape([batch * kv * groups, seq * keys])
+                + bias.clone().reshape([1, seq * keys]))
+            .reshape([batch, kv, groups * seq, keys]),
+            Some(bias) => (scores.reshape([batch, kv, groups, seq, keys]) + bias.clone())
+                .reshape([batch, kv, groups * seq, keys]),
+            None => scores,
+        };
+    to_dtype(softmax(scores, 3), dtype)
+        .matmul(v)
+        .reshape([batch, heads, seq, d])
+        .swap_dims(1, 2)
+}
+
+/// The sizes of one attention call.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    batch: usize,
+    seq: usize,
+    keys: usize,
+    heads: usize,
+    kv_heads: usize,
+    head_dim: usize,
+}
+
+impl Shape {
+    fn of<B: Backend>(q: &Tensor<B, 4>, k: &Tensor<B, 4>) -> Self {
+        let [batch, seq, heads, head_dim] = q.dims();
+        let [_, keys, kv_heads, _] = k.dims();
+        Self {
+            batch,
+            seq,
+            keys,
+            heads,
+            kv_heads,
+            head_dim,
+        }
+    }
+
+    fn groups(&self) -> usize {
+        self.heads / self.kv_heads
+    }
+
+    fn scale(&self) -> f32 {
+        1.0 / (self.head_dim as f32).sqrt()
+    }
+
+    /// Elements of one score matrix.
+    fn block(&self) -> usize {
+        self.seq * self.keys
+    }
+
+    /// Row strides of the query/output and key/value layouts.
+    fn q_stride(&self) -> usize {
+        self.heads * self.head_dim
+    }
+
+    fn kv_stride(&self) -> usize {
+        self.kv_heads * self.head_dim
+    }
+
+    /// Offset of query head `h` of sequence `b` in a `[batch, seq, heads, head_dim]` buffer.
+    fn q_at(&self, b: usize, h: usize) -> usize {
+        b * self.seq * self.q_stride() + h * self.head_dim
+    }
+
+    /// Offset of key/value head `g` of sequence `b` in a `[batch, keys, kv_heads, head_dim]`
+    /// buffer.
+    fn kv_at(&self, b: usize, g: usize) -> usize {
+        b * self.keys * self.kv_stride() + g * self.head_dim
+    }
+}
+
+/// The output `[batch, seq, heads, head_dim]` and the attention probabilities
+/// `[batch, heads, seq, keys]` (kept for the backward pass).
+fn forward(
+    q: &FlexTensor,
+    k: &FlexTensor,
+    v: &FlexTensor,
+    bias: Option<&FlexTensor>,
+    s: Shape,
+) -> (FlexTensor, Vec<f32>) {
+    let (q, k, v) = (q.storage::<f32>(), k.storage::<f32>(), v.storage::<f32>());
+    let bias = bias.map(|b| b.storage::<f32>());
+    let bias_rows = bias.map_or(1, |b| b.len() / s.block());
+    let out_len = s.batch * s.seq * s.q_stride();
+    let probs_len = s.batch * s.heads * s.block();
+    // Both buffers are written in full by the tasks below, so they are not zero-filled first.
+    let mut out: Vec<f32> = Vec::with_capacity(out_len);
+    let mut probs: Vec<f32> = Vec::with_capacity(probs_len);
+    let (out_ptr, probs_ptr) = (Shared(out.as_mut_ptr()), Shared(probs.as_mut_ptr()));
+    (0..s.batch * s.heads).into_par_iter().for_each(|task| {
+        let (b, h) = (task / s.heads, task % s.heads);
+        let g = h / s.groups();
+        let qm = Mat::rows(q[s.q_at(b, h)..].as_ptr(), s.q_stride());
+        let km = Mat::rows(k[s.kv_at(b, g)..].as_ptr(), s.kv_stride());
+        let vm = Mat::rows(v[s.kv_at(b, g)..].as_ptr(), s.kv_stride());
+        let p = probs_ptr.at(task * s.block());
+        // SAFETY: task `(b, h)` alone writes score block `task` and the output elements of
+        // head `h` of sequence `b`; the views stay inside the contiguous inputs.
+        unsafe {
+            product(
+                s.seq,
+                s.keys,
+                s.head_dim,
+                p,
+                s.keys,
+                qm,
+                km.t(),
+                s.scale(),
+                false,
+            );
+            let scores = std::slice::from_raw_parts_mut(p, s.block());
+            let mask = bias.map(|all| {
+                let row = if bias_rows == 1 { 0 } else { b };
+                &all[row * s.block()..(row + 1) * s.block()]
+            });
+            for (i, row) in scores.chunks_exact_mut(s.keys).enumerate() {
+                if let Some(mask) = mask {
+                    let m = &mask[i * s.keys..(i + 1) * s.keys];
+                    row.iter_mut().zip(m).for_each(|(x, &m)| *x += m);
+                }
+                softmax_row(row);
+            }
+            let pm = Mat::rows(p, s.keys);
+            let o = out_ptr.at(s.q_at(b, h));
+            product(
+                s.seq,
+                s.head_dim,
+                s.keys,
+                o,
+                s.q_stride(),
+                pm,
+                vm,
+                1.0,
+                false,
+            );
+        }
+    });
+    // SAFETY: the tasks above wrote every element of both buffers (each task one score block
+    // and one head's `seq × head_dim` output elements, which tile the buffers).
+    unsafe {
+        out.set_len(out_len);
+        probs.set_len(probs_len);
+    }
+    let out = FlexTensor::from_data(burn::tensor::TensorData::new(
+        out,
+        [s.batch, s.seq, s.heads, s.head_dim],
+    ));
+    (out, probs)
+}
+
+/// In-place softmax of one row.
+fn softmax_row(row: &mut [f32]) {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0f32;
+    for x in row.iter_mut() {
+        *x = exp(*x - max);
+        sum += *x;
+    }
+    let inv = 1.0 / sum;
+    row.iter_mut().for_each(|x| *x *= inv);
+}
+
+/// The gradients of `q`, `k` and `v` given the output's gradient `dout`.
+fn backward(state: &State, dout: &FlexTensor) -> [FlexTensor; 3] {
+    let s = state.shape;
+    let (q, k, v) = (
+        state.q.storage::<f32>(),
+        state.k.storage::<f32>(),
+        state.v.storage::<f32>(),
+    );
+    let dout = dout.storage::<f32>();
+    let probs = &state.probs;
+    let q_len = s.batch * s.seq * s.q_stride();
+    let kv_len = s.batch * s.keys * s.kv_stride();
+    let (mut dq, mut dk, mut dv): (Vec<f32>, Vec<f32>, Vec<f32>) = (
+        Vec::with_capacity(q_len),
+        Vec::with_capacity(kv_len),
+        Vec::with_capacity(kv_len),
+    );
+    let (dq_ptr, dk_ptr, dv_ptr) = (
+        Shared(dq.as_mut_ptr()),
+        Shared(dk.as_mut_ptr()),
+        Shared(dv.as_mut_ptr()),
+    );
+    (0..s.batch * s.kv_heads).into_par_iter().for_each(|task| {
+        let (b, g) = (task / s.kv_heads, task % s.kv_heads);
+        let km = Mat::rows(k[s.kv_at(b, g)..].as_ptr(), s.kv_stride());
+        let vm = Mat::rows(v[s.kv_at(b, g)..].as_ptr(), s.kv_stride());
+        let (dk_at, dv_at) = (dk_ptr.at(s.kv_at(b, g)), dv_ptr.at(s.kv_at(b, g)));
+        let mut ds = vec![0.0f32; s.block()];
+        for j in 0..s.groups() {
+            let h = g * s.groups() + j;
+            let qm = Mat::rows(q[s.q_at(b, h)..].as_ptr(), s.q_stride());
+            let dom = Mat::rows(dout[s.q_at(b, h)..].as_ptr(), s.q_stride());
+            let p = &probs[(b * s.heads + h) * s.block()..][..s.block()];
+            let pm = Mat::rows(p.as_ptr(), s.keys);
+            let accumulate = j > 0;
+            // SAFETY: task `(b, g)` alone writes the key/value gradients of head `g` of
+            // sequence `b` and the query gradients of the heads of its group; `ds` is its own.
+            unsafe {
+                // dP = dO·Vᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)) / √d in place.
+                let dsp = ds.as_mut_ptr();
+                product(
+                    s.seq,
+                    s.keys,
+                    s.head_dim,
+                    dsp,
+                    s.keys,
+                    dom,
+                    vm.t(),
+                    1.0,
+                    false,
+                );
+                // dV += Pᵀ·dO.
+                product(
+                    s.keys,
+                    s.head_dim,
+                    s.seq,
+                    dv_at,
+                    s.kv_stride(),
+                    pm.t(),
+                    dom,
+                    1.0,
+                    accumulate,
+                );
+            }
+            for (drow, prow) in ds.chunks_exact_mut(s.keys).zip(p.chunks_exact(s.keys)) {
+                let dot: f32 = drow.iter().zip(prow).map(|(d, p)| d * p).sum();
+                drow.iter_mut()
+                    .zip(prow)
+                    .for_each(|(d, &p)| *d = p * (*d - dot) * s.scale());
+            }
+            let dsm = Mat::rows(ds.as_ptr(), s.keys);
+            // SAFETY: as above.
+            unsafe {
+                // dQ = dS·K; dK += dSᵀ·Q.
+                let dq_at = dq_ptr.at(s.q_at(b, h));
+                product(
+                    s.seq,
+                    s.head_dim,
+                    s.keys,
+                    dq_at,
+                    s.q_stride(),
+                    dsm,
+                    km,
+                    1.0,
+                    false,
+                );
+                product(
+                    s.keys,
+                    s.head_dim,
+                    s.seq,
+                    dk_at,
+                    s.kv_stride(),
+                    dsm.t(),
+                    qm,
+                    1.0,
+                    accumulate,
+                );
+            }
+        }
+    });
+    // SAFETY: every query head's gradient was written by the task of its key/value head, and
+    // every key/value head's gradients by its task (the first head of the group writes, the
+    // rest accumulate), which tiles all three buffers.
+    unsafe {
+        dq.set_len(q_len);
+        dk.set_len(kv_len);
+        dv.set_len(kv_len);
+    }
+    let tensor = |data: Vec<f32>, rows: usize, heads: usize| {
+        FlexTensor::from_data(burn::tensor::TensorData::new(
+            data,
+            [s.batch, rows, heads, s.head_dim],
+        ))
+    };
+    [
+        tensor(dq, s.seq, s.heads),
+        tensor(dk, s.keys, s.kv_heads),
+        tensor(dv, s.keys, s.kv_heads),
+    ]
+}
+
+/// What the backward pass needs: the inputs and the probabilities.
+#[derive(Debug, Clone)]
+struct State {
+    q: FlexTensor,
+    k: FlexTensor,
+    v: FlexTensor,
+    probs: Vec<f32>,
+    shape: Shape,
+}
+
+#[derive(Debug)]
+struct AttentionBackward;
+
+impl Backward<Flex, 3> for AttentionBackward {
+    type State = State;
+
+    fn backward(self, ops: Ops<State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let dout = contiguous(&grads.consume::<Flex>(&ops.node));
+        let [dq, dk, dv] = backward(&ops.state, &dout);
+        let [pq, pk, pv] = ops.parents;
+        for (parent, grad) in [(pq, dq), (pk, dk), (pv, dv)] {
+            if let Some(node) = parent {
+                grads.register::<Flex>(node.id, grad);
+            }
+        }
+    }
+}
+
+/// The autodiff node around [`forward`].
+fn tracked(
+    q: Tensor<Autodiff<Flex>, 4>,
+    k: Tensor<Autodiff<Flex>, 4>,
+    v: Tensor<Autodiff<Flex>, 4>,
+    bias: Option<FlexTensor>,
+) -> Tensor<Autodiff<Flex>, 4> {
+    let shape = Shape::of(&q, &k);
+    let (q, k, v) = (
+        q.into_primitive().tensor(),
+        k.into_primitive().tensor(),
+        v.into_primitive().tensor(),
+    );
+    let (qc, kc, vc) = (
+        contiguous(&q.primitive),
+        contiguous(&k.primitive),
+        contiguous(&v.primitive),
+    );
+    let (out, probs) = forward(&qc, &kc, &vc, bias.as_ref(), shape);
+    let out = match AttentionBackward
+        .prepare::<NoCheckpointing>([q.node.clone(), k.node.clone(), v.node.clone()])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => prep.finish(
+            State {
+                q: qc,
+                k: kc,
+                v: vc,
+                probs,
+                shape,
+            },
+            out,
+        ),
+        OpsKind::UnTracked(prep) => prep.finish(out),
+    };
+    Tensor::from_primitive(TensorPrimitive::Float(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::backend::{Autodiff, Flex};
+    use burn::tensor::{Distribution, Tensor, TensorData};
+
+    use super::{attention, composed_attention};
+    use crate::fused::test_support::{assert_close, values};
+
+    type Ad = Autodiff<Flex>;
+
+    /// A causal bias `[1, 1, 1, seq, keys]` (the last `seq` keys are the queries' own
+    /// positions), or per sequence with its first `pad[b]` keys hidden too.
+    fn bias(seq: usize, keys: usize, pad: Option<&[usize]>) -> Tensor<Flex, 5> {
+        let rows = pad.map_or(1, |p| p.len());
+        let mut data = Vec::with_capacity(rows * seq * keys);
+        for b in 0..rows {
+            for i in 0..seq {
+                for j in 0..keys {
+                    let hidden = j > keys - seq + i || pad.is_some_and(|p| j < p[b]);
+                    data.push(if hidden { -1.0e9 } else { 0.0 });
+                }
+            }
+        }
+        Tensor::from_data(
+            TensorData::new(data, [rows, 1, 1, seq, keys]),
+            &Default::default(),
+        )
+    }
+
+    /// Runs the fused and the composed forms on the same inputs and compares values and the
+    /// gradients of q, k and v.
+    fn compare(batch: usize, seq: usize, heads: usize, kv: usize, d: usize, pad: Option<&[usize]>) {
+        let device = Default::default();
+        let random = |dims: [usize; 4]| {
+            values(Tensor::<Flex, 4>::random(
+                dims,
+                Distribution::Normal(0.0, 1.5),
+                &device,
+            ))
+        };
+        let (qv, kv_, vv) = (
+            random([batch, seq, heads, d]),
+            random([batch, seq, kv, d]),
+            random([batch, seq, kv, d]),
+        );
+        let bias_flex = bias(seq, seq, pad);
+        let leaf = |data: &Vec<f32>, h: usize| {
+            Tensor::<Ad, 4>::from_data(TensorData::new(data.clone(), [batch, seq, h, d]), &device)
+                .require_grad()
+        };
+        let run = |fused: bool| {
+            let (q, k, v) = (leaf(&qv, heads), leaf(&kv_, kv), leaf(&vv, kv));
+            let b = Tensor::<Ad, 5>::from_inner(bias_flex.clone());
+            let out = if fused {
+                attention(q.clone(), k.clone(), v.clone(), Some(&b))
+            } else {
+                composed_attention(q.clone(), k.clone(), v.clone(), Some(&b))
+            };
+            // A weighted sum, so that every output element gets a different gradient.
+            let weights = Tensor::<Ad, 4>::from_data(
+                TensorData::new(
+                    (0..out.dims().iter().product::<usize>())
+                        .map(|i| ((i * 37) % 101) as f32 / 101.0 - 0.5)
+                        .collect::<Vec<_>>(),
+                    out.dims(),
+                ),
+                &device,
+            );
+            let grads = (out.clone() * weights).sum().backward();
+            let g = |t: &Tensor<Ad, 4>| values(t.grad(&grads).expect("a gradient"));
+            (values(out.inner()), g(&q), g(&k), g(&v))
+        };
+        let (fused, reference) = (run(true), run(false));
+        assert_close("output", &fused.0, &reference.0, 1e-5);
+        assert_close("dq", &fused.1, &reference.1, 1e-5);
+        assert_close("dk", &fused.2, &reference.2, 1e-5);
+        assert_close("dv", &fused.3, &reference.3, 1e-5);
+
+        // Without autodiff the output is the same.
+        let plain = |data: &Vec<f32>, h: usize| {
+            Tensor::<Flex, 4>::from_data(TensorData::new(data.clone(), [batch, seq, h, d]), &device)
+        };
+        let out = attention(
+            plain(&qv, heads),
+            plain(&kv_, kv),
+            plain(&vv, kv),
+            Some(&bias_flex),
+        );
+        assert_eq!(values(out), fused.0);
+    }
+
+    #[test]
+    fn fused_attention_equals_the_composed_one_with_causal_masking() {
+        compare(2, 7, 4, 2, 8, None);
+    }
+
+    #[test]
+    fn fused_attention_equals_the_composed_one_with_padding_and_no_groups() {
+        compare(3, 6, 2, 2, 4, Some(&[0, 2, 5]));
+    }
+}

@@ -1,0 +1,74 @@
+//! Single-threaded matrix products on strided f32 views, for use inside the kernels' parallel
+//! tasks (the `gemm` crate that burn's CPU backend uses for its own matmul).
+
+/// A read-only strided f32 matrix: element `(i, j)` lives at `ptr + i·rs + j·cs`.
+#[derive(Clone, Copy)]
+pub(crate) struct Mat {
+    pub(crate) ptr: *const f32,
+    pub(crate) rs: isize,
+    pub(crate) cs: isize,
+}
+
+impl Mat {
+    /// Rows `rs` elements apart, columns adjacent.
+    pub(crate) fn rows(ptr: *const f32, rs: usize) -> Self {
+        Self {
+            ptr,
+            rs: rs as isize,
+            cs: 1,
+        }
+    }
+
+    /// The transpose, as a view of the same memory.
+    pub(crate) fn t(self) -> Self {
+        Self {
+            ptr: self.ptr,
+            rs: self.cs,
+            cs: self.rs,
+        }
+    }
+}
+
+/// `dst[m×n] = (dst if accumulate) + scale · lhs[m×k] · rhs[k×n]`, where `dst` rows are
+/// `dst_rs` elements apart with adjacent columns.
+///
+/// # Safety
+/// Every element the views address must be inside live buffers, and no other thread may write
+/// `dst`'s elements meanwhile.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn product(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: *mut f32,
+    dst_rs: usize,
+    lhs: Mat,
+    rhs: Mat,
+    scale: f32,
+    accumulate: bool,
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst,
+            1,
+            dst_rs as isize,
+            accumulate,
+            lhs.ptr,
+            lhs.cs,
+            lhs.rs,
+            rhs.ptr,
+            rhs.cs,
+            rhs.rs,
+            1.0,
+            scale,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! The SwiGLU gate `silu(gate) · up`, fused.
+//!
+//! Composed, it is a sigmoid (a scalar `exp` pass), two products, and a backward pass of half a
+//! dozen more single-threaded passes over `tokens × intermediate` floats. Fused, the forward
+//! pass and the backward pass are one multi-threaded pass each.
+
+use burn::backend::Flex;
+use burn::backend::autodiff::Autodiff;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::tensor::activation::silu;
+use burn::tensor::backend::Backend;
+use burn::tensor::{Shape, Tensor, TensorData, TensorPrimitive};
+use burn_flex::FlexTensor;
+use rayon::prelude::*;
+
+use super::exp::sigmoid;
+use super::route::{CpuRoute, buffer, contiguous, retype, wrap};
+
+/// Elements per rayon task.
+const CHUNK: usize = 16 * 1024;
+
+/// `silu(gate) · up` for two tensors of one shape: fused on the CPU backend for f32 inputs,
+/// [`composed_swiglu`] elsewhere.
+pub fn swiglu<B: Backend, const D: usize>(gate: Tensor<B, D>, up: Tensor<B, D>) -> Tensor<B, D> {
+    if gate.dims() != up.dims() {
+        return composed_swiglu(gate, up);
+    }
+    match CpuRoute::of::<B>(&[gate.dtype(), up.dtype()]) {
+        CpuRoute::Composed => composed_swiglu(gate, up),
+        CpuRoute::Plain => {
+            let (g, u) = (
+                buffer(retype::<B, Flex, D>(gate)),
+                buffer(retype::<B, Flex, D>(up)),
+            );
+            retype::<Flex, B, D>(wrap(forward(&g, &u)))
+        }
+        CpuRoute::Tracked => retype::<Autodiff<Flex>, B, D>(tracked(
+            retype::<B, Autodiff<Flex>, D>(gate),
+            retype::<B, Autodiff<Flex>, D>(up),
+        )),
+    }
+}
+
+/// [`swiglu`] from tensor operations.
+pub fn composed_swiglu<B: Backend, const D: usize>(
+    gate: Tensor<B, D>,
+    up: Tensor<B, D>,
+) -> Tensor<B, D> {
+    silu(gate) * up
+}
+
+/// A tensor of `shape` from elements computed chunk by chunk in parallel.
+fn elementwise(shape: Shape, len: usize, f: impl Fn(usize, &mut [f32]) + Sync) -> FlexTensor {
+    let mut out = vec![0.0f32; len];
+    out.par_chunks_mut(CHUNK)
+        .enumerate()
+        .for_each(|(i, chunk)| f(i * CHUNK, chunk));
+    FlexTensor::from_data(TensorData::new(out, shape))
+}
+
+fn forward(gate: &FlexTensor, up: &FlexTensor) -> FlexTensor {
+    let (g, u) = (gate.storage::<f32>(), up.storage::<f32>());
+    elementwise(gate.layout().shape().clone(), g.len(), |start, out| {
+        let (g, u) = (&g[start..start + out.len()], &u[start..start + out.len()]);
+        for ((o, &g), &u) in out.iter_mut().zip(g).zip(u) {
+            *o = g * sigmoid(g) * u;
+        }
+    })
+}
+
+/// `(d gate, d up)` from the output's gradient: `d up = dout · silu(gate)` and
+/// `d gate = dout · up · σ(gate) · (1 + gate · (1 − σ(gate)))`.
+fn backward(gate: &FlexTensor, up: &FlexTensor, dout: &FlexTensor) -> (FlexTensor, FlexTensor) {
+    let (g, u, d) = (
+        gate.storage::<f32>(),
+        up.storage::<f32>(),
+        dout.storage::<f32>(),
+    );
+    let shape = gate.layout().shape().clone();
+    let dgate = elementwise(shape.clone(), g.len(), |start, out| {
+        let end = start + out.len();
+        for (((o, &g), &u), &d) in out
+            .iter_mut()
+            .zip(&g[start..end])
+            .zip(&u[start..end])
+            .zip(&d[start..end])
+        {
+            let s = sigmoid(g);
+            *o = d * u * s * (1.0 + g * (1.0 - s));
+        }
+    });
+    let dup = elementwise(shape, g.len(), |start, out| {
+        let end = start + out.len();
+        for ((o, &g), &d) in out.iter_mut().zip(&g[start..end]).zip(&d[start..end]) {
+            *o = d * g * sigmoid(g);
+        }
+    });
+    (dgate, dup)
+}
+
+#[derive(Debug)]
+struct SwigluBackward;
+
+impl Backward<Flex, 2> for SwigluBackward {
+    type State = (FlexTensor, FlexTensor);
+
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let dout = contiguous(&grads.consume::<Flex>(&ops.node));
+        let (gate, up) = &ops.state;
+        let (dgate, dup) = backward(gate, up, &dout);
+        let [pg, pu] = ops.parents;
+        for (parent, grad) in [(pg, dgate), (pu, dup)] {
+            if let Some(node) = parent {
+                grads.register::<Flex>(node.id, grad);
+            }
+        }
+    }
+}
+
+/// The autodiff node around [`forward`].
+fn tracked<const D: usize>(
+    gate: Tensor<Autodiff<Flex>, D>,
+    up: Tensor<Autodiff<Flex>, D>,
+) -> Tensor<Autodiff<Flex>, D> {
+    let (gate, up) = (gate.into_primitive().tensor(), up.into_primitive().tensor());
+    let (g, u) = (contiguous(&gate.primitive), contiguous(&up.primitive));
+    let out = forward(&g, &u);
+    let out = match SwigluBackward
+        .prepare::<NoCheckpointing>([gate.node.clone(), up.node.clone()])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => prep.finish((g, u), out),
+        OpsKind::UnTracked(prep) => prep.finish(out),
+    };
+    Tensor::from_primitive(TensorPrimitive::Float(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::backend::{Autodiff, Flex};
+    use burn::tensor::{Distribution, Tensor, TensorData};
+
+    use super::{composed_swiglu, swiglu};
+    use crate::fused::test_support::{assert_close, values};
+
+    #[test]
+    fn fused_swiglu_equals_the_composed_one() {
+        type Ad = Autodiff<Flex>;
+        let device = Default::default();
+        // More elements than one task takes, so that several chunks run.
+        let dims = [3, 50, 300];
+        let random = || {
+            values(Tensor::<Flex, 3>::random(
+                dims,
+                Distribution::Normal(0.0, 3.0),
+                &device,
+            ))
+        };
+        let (gv, uv) = (random(), random());
+        let run = |fused: bool| {
+            let leaf = |v: &Vec<f32>| {
+                Tensor::<Ad, 3>::from_data(TensorData::new(v.clone(), dims), &device).require_grad()
+            };
+            let (g, u) = (leaf(&gv), leaf(&uv));
+            let out = if fused {
+                swiglu(g.clone(), u.clone())
+            } else {
+                composed_swiglu(g.clone(), u.clone())
+            };
+            let grads = (out.clone() * out.clone()).sum().backward();
+            (
+                values(out.inner()),
+                values(g.grad(&grads).unwrap()),
+                values(u.grad(&grads).unwrap()),
+            )
+        };
+        let (fused, reference) = (run(true), run(false));
+        assert_close("output", &fused.0, &reference.0, 1e-6);
+        assert_close("d gate", &fused.1, &reference.1, 1e-6);
+        assert_close("d up", &fused.2, &reference.2, 1e-6);
+        let plain =
+            |v: &Vec<f32>| Tensor::<Flex, 3>::from_data(TensorData::new(v.clone(), dims), &device);
+        assert_eq!(values(swiglu(plain(&gv), plain(&uv))), fused.0);
+    }
+}
