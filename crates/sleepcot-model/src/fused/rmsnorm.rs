@@ -76,20 +76,27 @@ fn forward(x: &FlexTensor, weight: &FlexTensor, eps: f32) -> (FlexTensor, Vec<f3
     let rows = xs.len() / hidden.max(1);
     let mut out = vec![0.0f32; xs.len()];
     let mut inv = vec![0.0f32; rows];
-    out.par_chunks_mut(ROWS * hidden)
-        .zip(inv.par_chunks_mut(ROWS))
-        .enumerate()
-        .for_each(|(task, (out, inv))| {
-            let first = task * ROWS;
-            for (r, (o, inv)) in out.chunks_exact_mut(hidden).zip(inv).enumerate() {
-                let x = &xs[(first + r) * hidden..][..hidden];
-                let mean = x.iter().map(|v| v * v).sum::<f32>() / hidden as f32;
-                *inv = 1.0 / (mean + eps).sqrt();
-                for ((o, &x), &w) in o.iter_mut().zip(x).zip(w) {
-                    *o = x * *inv * w;
-                }
+    let task = |(task, (out, inv)): (usize, (&mut [f32], &mut [f32]))| {
+        let first = task * ROWS;
+        for (r, (o, inv)) in out.chunks_exact_mut(hidden).zip(inv).enumerate() {
+            let x = &xs[(first + r) * hidden..][..hidden];
+            let mean = x.iter().map(|v| v * v).sum::<f32>() / hidden as f32;
+            *inv = 1.0 / (mean + eps).sqrt();
+            for ((o, &x), &w) in o.iter_mut().zip(x).zip(w) {
+                *o = x * *inv * w;
             }
-        });
+        }
+    };
+    // One block runs inline: handing it to the thread pool costs a thread wake-up, a large
+    // share of a decoding step.
+    if rows > ROWS {
+        out.par_chunks_mut(ROWS * hidden)
+            .zip(inv.par_chunks_mut(ROWS))
+            .enumerate()
+            .for_each(task);
+    } else {
+        task((0, (&mut out, &mut inv)));
+    }
     let out = FlexTensor::from_data(TensorData::new(out, x.layout().shape().clone()));
     (out, inv)
 }

@@ -52,12 +52,18 @@ pub fn composed_swiglu<B: Backend, const D: usize>(
     silu(gate) * up
 }
 
-/// A tensor of `shape` from elements computed chunk by chunk in parallel.
+/// A tensor of `shape` from elements computed chunk by chunk, in parallel when there is more
+/// than one chunk. (Handing a single chunk to the thread pool costs a thread wake-up, a large
+/// share of a decoding step's few-row work.)
 fn elementwise(shape: Shape, len: usize, f: impl Fn(usize, &mut [f32]) + Sync) -> FlexTensor {
     let mut out = vec![0.0f32; len];
-    out.par_chunks_mut(CHUNK)
-        .enumerate()
-        .for_each(|(i, chunk)| f(i * CHUNK, chunk));
+    if len > CHUNK {
+        out.par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(i, chunk)| f(i * CHUNK, chunk));
+    } else {
+        f(0, &mut out);
+    }
     FlexTensor::from_data(TensorData::new(out, shape))
 }
 
