@@ -52,3 +52,74 @@ pub(crate) mod test_support {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use burn::backend::{Autodiff, Flex};
+    use burn::tensor::{Distribution, Tensor, TensorData};
+
+    use super::test_support::values;
+    use super::{attention, rms_norm, swiglu};
+
+    type Ad = Autodiff<Flex>;
+
+    /// Every fused kernel's outputs and gradients, for fixed inputs large enough to split into
+    /// several tasks.
+    fn everything(inputs: &[Vec<f32>; 4]) -> Vec<Vec<f32>> {
+        let device = Default::default();
+        let (batch, seq, heads, kv, d) = (3, 40, 4, 2, 16);
+        let leaf = |data: &Vec<f32>, dims: [usize; 4]| {
+            Tensor::<Ad, 4>::from_data(TensorData::new(data.clone(), dims), &device).require_grad()
+        };
+        let q = leaf(&inputs[0], [batch, seq, heads, d]);
+        let k = leaf(
+            &inputs[1][..batch * seq * kv * d].to_vec(),
+            [batch, seq, kv, d],
+        );
+        let v = leaf(
+            &inputs[2][..batch * seq * kv * d].to_vec(),
+            [batch, seq, kv, d],
+        );
+        let w = Tensor::<Ad, 1>::from_data(TensorData::new(inputs[3].clone(), [d]), &device)
+            .require_grad();
+        let a = attention(q.clone(), k.clone(), v.clone(), None);
+        let n = rms_norm(a.clone(), w.clone(), 1e-6);
+        let out = swiglu(n.clone(), a.clone());
+        let grads = (out.clone() * out.clone()).sum().backward();
+        vec![
+            values(out.inner()),
+            values(q.grad(&grads).unwrap()),
+            values(k.grad(&grads).unwrap()),
+            values(v.grad(&grads).unwrap()),
+            values(w.grad(&grads).unwrap()),
+        ]
+    }
+
+    #[test]
+    fn fused_kernels_give_the_same_bits_whatever_the_thread_count() {
+        let device = Default::default();
+        let random = |n: usize| {
+            values(Tensor::<Flex, 1>::random(
+                [n],
+                Distribution::Normal(0.0, 1.0),
+                &device,
+            ))
+        };
+        let inputs = [
+            random(3 * 40 * 4 * 16),
+            random(3 * 40 * 4 * 16),
+            random(3 * 40 * 4 * 16),
+            random(16),
+        ];
+        let on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| everything(&inputs))
+        };
+        let one = on(1);
+        assert_eq!(one, on(3));
+        assert_eq!(one, on(2));
+    }
+}
