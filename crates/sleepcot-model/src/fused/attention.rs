@@ -39,8 +39,14 @@ pub fn attention<B: Backend>(
     v: Tensor<B, 4>,
     bias: Option<&Tensor<B, 5>>,
 ) -> Tensor<B, 4> {
-    let dtypes = [q.dtype(), k.dtype(), v.dtype()];
-    match CpuRoute::of::<B>(&dtypes) {
+    let mut dtypes = vec![q.dtype(), k.dtype(), v.dtype()];
+    dtypes.extend(bias.map(|b| b.dtype()));
+    let route = if fits(&q, &k, &v, bias) {
+        CpuRoute::of::<B>(&dtypes)
+    } else {
+        CpuRoute::Composed
+    };
+    match route {
         CpuRoute::Composed => composed_attention(q, k, v, bias),
         CpuRoute::Plain => {
             let shape = Shape::of(&q, &k);
@@ -64,6 +70,30 @@ pub fn attention<B: Backend>(
             ))
         }
     }
+}
+
+/// Whether the shapes are ones the fused kernel handles: no empty axis, query heads a multiple
+/// of the key/value heads, `k` and `v` alike and matching `q`'s batch and head width, and a
+/// bias of `[batch or 1, 1, 1, seq, keys]`. Anything else goes to the composed form, which
+/// reports what does not fit.
+fn fits<B: Backend>(
+    q: &Tensor<B, 4>,
+    k: &Tensor<B, 4>,
+    v: &Tensor<B, 4>,
+    bias: Option<&Tensor<B, 5>>,
+) -> bool {
+    let [batch, seq, heads, d] = q.dims();
+    let [kb, keys, kv, kd] = k.dims();
+    let bias_fits = bias.is_none_or(|b| {
+        let [rows, one, also_one, bs, bk] = b.dims();
+        (rows == 1 || rows == batch) && one == 1 && also_one == 1 && bs == seq && bk == keys
+    });
+    [batch, seq, heads, d, keys, kv].iter().all(|&n| n > 0)
+        && heads % kv == 0
+        && kb == batch
+        && kd == d
+        && v.dims() == k.dims()
+        && bias_fits
 }
 
 /// [`attention`] from tensor operations, for backends without the fused kernel.
@@ -465,7 +495,7 @@ mod tests {
     use burn::backend::{Autodiff, Flex};
     use burn::tensor::{Distribution, Tensor, TensorData};
 
-    use super::{attention, composed_attention};
+    use super::{attention, composed_attention, fits};
     use crate::fused::test_support::{assert_close, values};
 
     type Ad = Autodiff<Flex>;
@@ -549,6 +579,27 @@ mod tests {
             Some(&bias_flex),
         );
         assert_eq!(values(out), fused.0);
+    }
+
+    #[test]
+    fn shapes_the_kernel_does_not_handle_go_to_the_composed_form() {
+        let device = Default::default();
+        let t = |dims: [usize; 4]| Tensor::<Flex, 4>::zeros(dims, &device);
+        let mask = |dims: [usize; 5]| Tensor::<Flex, 5>::zeros(dims, &device);
+        let (q, k) = (t([2, 5, 4, 8]), t([2, 5, 2, 8]));
+        assert!(fits(&q, &k, &k, None));
+        assert!(fits(&q, &k, &k, Some(&mask([1, 1, 1, 5, 5]))));
+        assert!(fits(&q, &k, &k, Some(&mask([2, 1, 1, 5, 5]))));
+        // Three query heads cannot share two key/value heads.
+        assert!(!fits(&t([2, 5, 3, 8]), &k, &k, None));
+        // Values unlike keys, another batch, another head width.
+        assert!(!fits(&q, &k, &t([2, 4, 2, 8]), None));
+        assert!(!fits(&q, &t([1, 5, 2, 8]), &t([1, 5, 2, 8]), None));
+        assert!(!fits(&q, &t([2, 5, 2, 4]), &t([2, 5, 2, 4]), None));
+        // An empty sequence, and masks of the wrong size.
+        assert!(!fits(&t([2, 0, 4, 8]), &k, &k, None));
+        assert!(!fits(&q, &k, &k, Some(&mask([3, 1, 1, 5, 5]))));
+        assert!(!fits(&q, &k, &k, Some(&mask([1, 1, 1, 4, 5]))));
     }
 
     #[test]

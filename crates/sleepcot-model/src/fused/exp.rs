@@ -1,6 +1,6 @@
 //! A vectorisable `e^x` for the fused kernels.
 
-/// `e^x` to within about 2 ulp, and exactly 0 below `-87.33` (where f32 underflows), so that
+/// `e^x` to within about 3 ulp, and exactly 0 below `-87.33` (where f32 underflows), so that
 /// masked attention scores contribute nothing. Branch-free, so that the compiler vectorises the
 /// loops that call it (the C library's `expf` is a scalar call): `x = n·ln 2 + r` with
 /// `|r| ≤ ln 2 / 2`, a degree-6 polynomial for `e^r` (Cephes' `expf` coefficients), and `2^n`

@@ -34,7 +34,10 @@ impl Mat {
 ///
 /// # Safety
 /// Every element the views address must be inside live buffers, and no other thread may write
-/// `dst`'s elements meanwhile.
+/// `dst`'s elements meanwhile. Without `accumulate`, `dst` may be uninitialised memory: gemm
+/// 0.19 then never reads it (it zeroes the `alpha` factor, and its `k = 0`, vector and small
+/// kernels write without reading). That is its implementation rather than a documented
+/// promise, so check it again when the `gemm` version changes.
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn product(
     m: usize,

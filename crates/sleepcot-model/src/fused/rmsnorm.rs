@@ -1,6 +1,6 @@
 //! Root-mean-square normalisation `x / √(mean(x²) + ε) · w`, fused.
 //!
-//! Composed, it is six passes forward (square, mean, add, square root, reciprocal, two
+//! Composed, it is seven passes forward (square, mean, add, square root, reciprocal, two
 //! products) and twice that backward, each single-threaded. Fused, each row's statistics and
 //! scaling are one pass forward and one backward, rows in parallel; the weight's gradient is
 //! summed per fixed block of rows and then over blocks in order, so it does not depend on the
@@ -17,7 +17,7 @@ use burn::tensor::{DType, Tensor, TensorData, TensorPrimitive};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
-use super::route::{CpuRoute, buffer, contiguous, retype, wrap};
+use super::route::{CpuRoute, buffer, contiguous, for_each_chunk_pair, retype, wrap};
 use crate::cast::to_dtype;
 
 /// Rows per rayon task.
@@ -30,7 +30,8 @@ pub fn rms_norm<B: Backend, const D: usize>(
     weight: Tensor<B, 1>,
     eps: f64,
 ) -> Tensor<B, D> {
-    if x.dims()[D - 1] != weight.dims()[0] {
+    let hidden = x.dims()[D - 1];
+    if hidden == 0 || hidden != weight.dims()[0] {
         return composed_rms_norm(x, weight, eps);
     }
     match CpuRoute::of::<B>(&[x.dtype(), weight.dtype()]) {
@@ -76,7 +77,7 @@ fn forward(x: &FlexTensor, weight: &FlexTensor, eps: f32) -> (FlexTensor, Vec<f3
     let rows = xs.len() / hidden.max(1);
     let mut out = vec![0.0f32; xs.len()];
     let mut inv = vec![0.0f32; rows];
-    let task = |(task, (out, inv)): (usize, (&mut [f32], &mut [f32]))| {
+    for_each_chunk_pair(&mut out, ROWS * hidden, &mut inv, ROWS, |task, out, inv| {
         let first = task * ROWS;
         for (r, (o, inv)) in out.chunks_exact_mut(hidden).zip(inv).enumerate() {
             let x = &xs[(first + r) * hidden..][..hidden];
@@ -86,17 +87,7 @@ fn forward(x: &FlexTensor, weight: &FlexTensor, eps: f32) -> (FlexTensor, Vec<f3
                 *o = x * *inv * w;
             }
         }
-    };
-    // One block runs inline: handing it to the thread pool costs a thread wake-up, a large
-    // share of a decoding step.
-    if rows > ROWS {
-        out.par_chunks_mut(ROWS * hidden)
-            .zip(inv.par_chunks_mut(ROWS))
-            .enumerate()
-            .for_each(task);
-    } else {
-        task((0, (&mut out, &mut inv)));
-    }
+    });
     let out = FlexTensor::from_data(TensorData::new(out, x.layout().shape().clone()));
     (out, inv)
 }

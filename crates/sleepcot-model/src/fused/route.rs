@@ -8,6 +8,7 @@ use burn::backend::autodiff::Autodiff;
 use burn::tensor::backend::Backend;
 use burn::tensor::{DType, Tensor, TensorPrimitive};
 use burn_flex::FlexTensor;
+use rayon::prelude::*;
 
 /// How a fused kernel runs on backend `B`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,13 +36,20 @@ impl CpuRoute {
     }
 }
 
-/// The same tensor under its concrete backend type. Callers check with [`CpuRoute::of`] that
-/// `A` and `B` are one type, so the downcast cannot fail.
+/// The same tensor under its concrete backend type, for a caller that has checked with
+/// [`CpuRoute::of`] that `A` and `B` are one type.
+///
+/// # Panics
+/// When `A` and `B` are different types.
 pub fn retype<A: Backend, B: Backend, const D: usize>(tensor: Tensor<A, D>) -> Tensor<B, D> {
     let boxed: Box<dyn Any> = Box::new(tensor);
-    *boxed
-        .downcast::<Tensor<B, D>>()
-        .unwrap_or_else(|_| unreachable!("retype is only called on equal backend types"))
+    *boxed.downcast::<Tensor<B, D>>().unwrap_or_else(|_| {
+        panic!(
+            "retype from {} to {}: not the same backend",
+            std::any::type_name::<A>(),
+            std::any::type_name::<B>()
+        )
+    })
 }
 
 /// The buffer behind a `Flex` tensor, holding exactly its elements in row-major order
@@ -61,6 +69,27 @@ pub fn buffer<const D: usize>(tensor: Tensor<Flex, D>) -> FlexTensor {
     contiguous(&tensor.into_primitive().tensor())
 }
 
+/// Runs `task(i, a_i, b_i)` over the `i`-th `a_chunk`-sized piece of `a` and `b_chunk`-sized
+/// piece of `b`, in parallel when there is more than one piece. A single piece runs inline:
+/// handing it to the thread pool costs a thread wake-up, a large share of a decoding step's
+/// few-row work.
+pub(crate) fn for_each_chunk_pair(
+    a: &mut [f32],
+    a_chunk: usize,
+    b: &mut [f32],
+    b_chunk: usize,
+    task: impl Fn(usize, &mut [f32], &mut [f32]) + Send + Sync,
+) {
+    if a.len() > a_chunk {
+        a.par_chunks_mut(a_chunk)
+            .zip(b.par_chunks_mut(b_chunk))
+            .enumerate()
+            .for_each(|(i, (a, b))| task(i, a, b));
+    } else {
+        task(0, a, b);
+    }
+}
+
 /// A pointer that rayon tasks may share because each writes a region no other task touches.
 #[derive(Clone, Copy)]
 pub(crate) struct Shared(pub(crate) *mut f32);
@@ -75,5 +104,30 @@ impl Shared {
     pub(crate) fn at(self, elements: usize) -> *mut f32 {
         // SAFETY: callers stay inside the buffer the pointer came from.
         unsafe { self.0.add(elements) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::backend::{Autodiff, Flex};
+    use burn::tensor::DType;
+
+    use super::CpuRoute;
+
+    /// If burn's type parameters ever change so that these stop matching, every fused kernel
+    /// would silently take the composed path (and the tests comparing the two would compare the
+    /// composed form with itself).
+    #[test]
+    fn the_cpu_backend_is_recognised() {
+        assert_eq!(CpuRoute::of::<Flex>(&[DType::F32]), CpuRoute::Plain);
+        assert_eq!(
+            CpuRoute::of::<Autodiff<Flex>>(&[DType::F32, DType::F32]),
+            CpuRoute::Tracked
+        );
+        assert_eq!(
+            CpuRoute::of::<Autodiff<Flex>>(&[DType::F32, DType::BF16]),
+            CpuRoute::Composed
+        );
+        assert_eq!(CpuRoute::of::<Flex>(&[]), CpuRoute::Plain);
     }
 }

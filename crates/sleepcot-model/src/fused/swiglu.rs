@@ -2,7 +2,8 @@
 //!
 //! Composed, it is a sigmoid (a scalar `exp` pass), two products, and a backward pass of half a
 //! dozen more single-threaded passes over `tokens × intermediate` floats. Fused, the forward
-//! pass and the backward pass are one multi-threaded pass each.
+//! pass and the backward pass are one multi-threaded pass each (the backward one writing both
+//! gradients).
 
 use burn::backend::Flex;
 use burn::backend::autodiff::Autodiff;
@@ -17,7 +18,7 @@ use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
 use super::exp::sigmoid;
-use super::route::{CpuRoute, buffer, contiguous, retype, wrap};
+use super::route::{CpuRoute, buffer, contiguous, for_each_chunk_pair, retype, wrap};
 
 /// Elements per rayon task.
 const CHUNK: usize = 16 * 1024;
@@ -77,7 +78,7 @@ fn forward(gate: &FlexTensor, up: &FlexTensor) -> FlexTensor {
     })
 }
 
-/// `(d gate, d up)` from the output's gradient: `d up = dout · silu(gate)` and
+/// `(d gate, d up)` from the output's gradient, in one pass: `d up = dout · silu(gate)` and
 /// `d gate = dout · up · σ(gate) · (1 + gate · (1 − σ(gate)))`.
 fn backward(gate: &FlexTensor, up: &FlexTensor, dout: &FlexTensor) -> (FlexTensor, FlexTensor) {
     let (g, u, d) = (
@@ -85,26 +86,22 @@ fn backward(gate: &FlexTensor, up: &FlexTensor, dout: &FlexTensor) -> (FlexTenso
         up.storage::<f32>(),
         dout.storage::<f32>(),
     );
-    let shape = gate.layout().shape().clone();
-    let dgate = elementwise(shape.clone(), g.len(), |start, out| {
-        let end = start + out.len();
-        for (((o, &g), &u), &d) in out
-            .iter_mut()
-            .zip(&g[start..end])
-            .zip(&u[start..end])
-            .zip(&d[start..end])
-        {
+    let (mut dgate, mut dup) = (vec![0.0f32; g.len()], vec![0.0f32; g.len()]);
+    for_each_chunk_pair(&mut dgate, CHUNK, &mut dup, CHUNK, |i, dgate, dup| {
+        let start = i * CHUNK;
+        let end = start + dgate.len();
+        let inputs = g[start..end].iter().zip(&u[start..end]).zip(&d[start..end]);
+        for ((dg, du), ((&g, &u), &d)) in dgate.iter_mut().zip(dup.iter_mut()).zip(inputs) {
             let s = sigmoid(g);
-            *o = d * u * s * (1.0 + g * (1.0 - s));
+            *du = d * g * s;
+            *dg = d * u * s * (1.0 + g * (1.0 - s));
         }
     });
-    let dup = elementwise(shape, g.len(), |start, out| {
-        let end = start + out.len();
-        for ((o, &g), &d) in out.iter_mut().zip(&g[start..end]).zip(&d[start..end]) {
-            *o = d * g * sigmoid(g);
-        }
-    });
-    (dgate, dup)
+    let shape = gate.layout().shape().clone();
+    (
+        FlexTensor::from_data(TensorData::new(dgate, shape.clone())),
+        FlexTensor::from_data(TensorData::new(dup, shape)),
+    )
 }
 
 #[derive(Debug)]

@@ -20,6 +20,7 @@ use burn::tensor::{DType, Int, Tensor, TensorData, backend::Backend};
 
 use crate::config::Qwen2Config;
 use crate::error::{ModelError, Result};
+use crate::fused::CpuRoute;
 use crate::kv_cache::{KvCache, StepPlan};
 use crate::lora::LoraLinear;
 
@@ -330,12 +331,14 @@ impl<B: Backend> Qwen2ForCausalLM<B> {
                 let embed = self.model.embed_tokens.weight.val();
                 let vocab = embed.dims()[0];
                 let hidden = hidden.reshape([b * s, h]);
-                // logits = h · Eᵀ. For many rows (training, prefill), straight through a
-                // transposed view of E, which leaves the logits row-major. For a few rows
-                // (decoding) as (E · hᵀ)ᵀ, which reads the large E row-major; its transposed
+                // logits = h · Eᵀ. On the CPU backend, for many rows (training, prefill),
+                // straight through a transposed view of E, which leaves the logits row-major;
+                // otherwise as (E · hᵀ)ᵀ, which reads the large E row-major. Its transposed
                 // result costs a copy, cheap for a few rows and twice the product for 1024 rows
-                // (measured on the CPU backend, crossing over between 64 and 128 rows).
-                let logits = if b * s >= TIED_DIRECT_ROWS {
+                // on the CPU (measured there, crossing over between 64 and 128 rows; the GPU
+                // backends keep the form they were measured with).
+                let cpu = CpuRoute::of::<B>(&[]) != CpuRoute::Composed;
+                let logits = if cpu && b * s >= TIED_DIRECT_ROWS {
                     hidden.matmul(embed.transpose())
                 } else {
                     embed.matmul(hidden.transpose()).transpose()
@@ -350,5 +353,40 @@ impl<B: Backend> Qwen2ForCausalLM<B> {
         let seq = ids.len() / batch.max(1);
         let values: Vec<i64> = ids.iter().map(|&t| t as i64).collect();
         Tensor::from_data(TensorData::new(values, [batch, seq]), &self.device())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::backend::Flex;
+    use burn::tensor::{DType, Distribution, Tensor};
+
+    use super::{Qwen2ForCausalLM, TIED_DIRECT_ROWS};
+    use crate::config::Qwen2Config;
+
+    /// Both ways of computing tied logits give `h · Eᵀ`: a few rows below the switch and a few
+    /// rows above it, against an explicit product.
+    #[test]
+    fn tied_logits_are_the_same_on_either_side_of_the_switch() {
+        let device = Default::default();
+        let config = Qwen2Config::qwen25_shape(300, 32, 64, 1, 4, 2, 512);
+        let model = Qwen2ForCausalLM::<Flex>::random(&config, 7, DType::F32, &device);
+        assert!(model.lm_head.is_none(), "the shape has tied embeddings");
+        let embed = model.model.embed_tokens.weight.val();
+        for rows in [TIED_DIRECT_ROWS - 1, TIED_DIRECT_ROWS + 1] {
+            let hidden =
+                Tensor::<Flex, 3>::random([1, rows, 32], Distribution::Normal(0.0, 1.0), &device);
+            let got: Vec<f32> = model.logits(hidden.clone()).into_data().to_vec().unwrap();
+            let want: Vec<f32> = hidden
+                .reshape([rows, 32])
+                .matmul(embed.clone().transpose())
+                .into_data()
+                .to_vec()
+                .unwrap();
+            assert_eq!(got.len(), rows * 300);
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert!((g - w).abs() <= 1e-4, "{rows} rows, logit {i}: {g} vs {w}");
+            }
+        }
     }
 }
