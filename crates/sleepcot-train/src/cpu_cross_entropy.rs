@@ -14,14 +14,13 @@
 use burn::backend::Flex;
 use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
+use burn::backend::autodiff::ops::{Backward, Ops, unary};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Tensor, TensorData, TensorPrimitive};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
-use sleepcot_model::fused::{CpuRoute, buffer, exp, retype};
+use sleepcot_model::fused::{CpuRoute, buffer, exp, record, retype, tracked_input};
 
 /// Rows per rayon task: enough work per task to amortise the scheduling.
 const ROWS_PER_TASK: usize = 8;
@@ -73,26 +72,15 @@ fn tracked(
     targets: &[u32],
     weights: &[f32],
 ) -> Tensor<Autodiff<Flex>, 1> {
-    let logits = logits.into_primitive().tensor();
-    let x = logits.primitive.to_contiguous();
+    let (logits, x) = tracked_input(logits);
     let (loss, lse) = forward(&x, targets, weights);
-    let out = match CrossEntropyBackward
-        .prepare::<NoCheckpointing>([logits.node.clone()])
-        .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => prep.finish(
-            State {
-                logits: x,
-                lse,
-                targets: targets.to_vec(),
-                weights: weights.to_vec(),
-            },
-            scalar(loss),
-        ),
-        OpsKind::UnTracked(prep) => prep.finish(scalar(loss)),
+    let state = State {
+        logits: x,
+        lse,
+        targets: targets.to_vec(),
+        weights: weights.to_vec(),
     };
-    Tensor::from_primitive(TensorPrimitive::Float(out))
+    record(CrossEntropyBackward, [&logits], state, scalar(loss))
 }
 
 /// What the backward pass needs: the logits, each row's log-sum-exp, the targets and weights.

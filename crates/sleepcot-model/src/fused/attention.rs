@@ -13,18 +13,17 @@
 use burn::backend::Flex;
 use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::autodiff::ops::{Backward, Ops};
 use burn::tensor::activation::softmax;
 use burn::tensor::backend::Backend;
-use burn::tensor::{DType, Tensor, TensorPrimitive};
+use burn::tensor::{DType, Tensor};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
 use super::exp::exp;
 use super::gemm::{Mat, product};
-use super::route::{CpuRoute, Shared, buffer, contiguous, retype, wrap};
+use super::route::{CpuRoute, Shared, buffer, contiguous, record, retype, tracked_input, wrap};
 use crate::cast::to_dtype;
 
 /// `softmax(q·kᵀ/√head_dim + bias)·v`, with `q: [batch, seq, heads, head_dim]` and
@@ -209,6 +208,39 @@ impl Shape {
     fn kv_at(&self, b: usize, g: usize) -> usize {
         b * self.keys * self.kv_stride() + g * self.head_dim
     }
+
+    /// A `seq × keys` block (scores or their gradient, rows `keys` apart) `= scale · lhs · rhs`
+    /// for `lhs: seq × head_dim`, `rhs: head_dim × keys`.
+    ///
+    /// # Safety
+    /// As [`product`].
+    unsafe fn block_product(&self, dst: *mut f32, lhs: Mat, rhs: Mat, scale: f32) {
+        let (m, n, k) = (self.seq, self.keys, self.head_dim);
+        // SAFETY: forwarded from the caller.
+        unsafe { product(m, n, k, dst, self.keys, lhs, rhs, scale, false) }
+    }
+
+    /// One query head's `seq × head_dim` rows in a `[batch, seq, heads, head_dim]` buffer
+    /// `= lhs · rhs` for `lhs: seq × keys`, `rhs: keys × head_dim`.
+    ///
+    /// # Safety
+    /// As [`product`].
+    unsafe fn query_product(&self, dst: *mut f32, lhs: Mat, rhs: Mat) {
+        let (m, n, k) = (self.seq, self.head_dim, self.keys);
+        // SAFETY: forwarded from the caller.
+        unsafe { product(m, n, k, dst, self.q_stride(), lhs, rhs, 1.0, false) }
+    }
+
+    /// One key/value head's `keys × head_dim` rows in a `[batch, keys, kv_heads, head_dim]`
+    /// buffer `= (dst if accumulate) + lhs · rhs` for `lhs: keys × seq`, `rhs: seq × head_dim`.
+    ///
+    /// # Safety
+    /// As [`product`].
+    unsafe fn key_product(&self, dst: *mut f32, lhs: Mat, rhs: Mat, accumulate: bool) {
+        let (m, n, k) = (self.keys, self.head_dim, self.seq);
+        // SAFETY: forwarded from the caller.
+        unsafe { product(m, n, k, dst, self.kv_stride(), lhs, rhs, 1.0, accumulate) }
+    }
 }
 
 /// The output `[batch, seq, heads, head_dim]` and the attention probabilities
@@ -239,17 +271,7 @@ fn forward(
         // SAFETY: task `(b, h)` alone writes score block `task` and the output elements of
         // head `h` of sequence `b`; the views stay inside the contiguous inputs.
         unsafe {
-            product(
-                s.seq,
-                s.keys,
-                s.head_dim,
-                p,
-                s.keys,
-                qm,
-                km.t(),
-                s.scale(),
-                false,
-            );
+            s.block_product(p, qm, km.t(), s.scale());
             let scores = std::slice::from_raw_parts_mut(p, s.block());
             let mask = bias.map(|all| {
                 let row = if bias_rows == 1 { 0 } else { b };
@@ -264,17 +286,7 @@ fn forward(
             }
             let pm = Mat::rows(p, s.keys);
             let o = out_ptr.at(s.q_at(b, h));
-            product(
-                s.seq,
-                s.head_dim,
-                s.keys,
-                o,
-                s.q_stride(),
-                pm,
-                vm,
-                1.0,
-                false,
-            );
+            s.query_product(o, pm, vm);
         }
     });
     // SAFETY: the tasks above wrote every element of both buffers (each task one score block
@@ -342,29 +354,9 @@ fn backward(state: &State, dout: &FlexTensor) -> [FlexTensor; 3] {
             unsafe {
                 // dP = dO·Vᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)) / √d in place.
                 let dsp = ds.as_mut_ptr();
-                product(
-                    s.seq,
-                    s.keys,
-                    s.head_dim,
-                    dsp,
-                    s.keys,
-                    dom,
-                    vm.t(),
-                    1.0,
-                    false,
-                );
+                s.block_product(dsp, dom, vm.t(), 1.0);
                 // dV += Pᵀ·dO.
-                product(
-                    s.keys,
-                    s.head_dim,
-                    s.seq,
-                    dv_at,
-                    s.kv_stride(),
-                    pm.t(),
-                    dom,
-                    1.0,
-                    accumulate,
-                );
+                s.key_product(dv_at, pm.t(), dom, accumulate);
             }
             for (drow, prow) in ds.chunks_exact_mut(s.keys).zip(p.chunks_exact(s.keys)) {
                 let dot: f32 = drow.iter().zip(prow).map(|(d, p)| d * p).sum();
@@ -377,28 +369,8 @@ fn backward(state: &State, dout: &FlexTensor) -> [FlexTensor; 3] {
             unsafe {
                 // dQ = dS·K; dK += dSᵀ·Q.
                 let dq_at = dq_ptr.at(s.q_at(b, h));
-                product(
-                    s.seq,
-                    s.head_dim,
-                    s.keys,
-                    dq_at,
-                    s.q_stride(),
-                    dsm,
-                    km,
-                    1.0,
-                    false,
-                );
-                product(
-                    s.keys,
-                    s.head_dim,
-                    s.seq,
-                    dk_at,
-                    s.kv_stride(),
-                    dsm.t(),
-                    qm,
-                    1.0,
-                    accumulate,
-                );
+                s.query_product(dq_at, dsm, km);
+                s.key_product(dk_at, dsm.t(), qm, accumulate);
             }
         }
     });
@@ -459,35 +431,16 @@ fn tracked(
     bias: Option<FlexTensor>,
 ) -> Tensor<Autodiff<Flex>, 4> {
     let shape = Shape::of(&q, &k);
-    let (q, k, v) = (
-        q.into_primitive().tensor(),
-        k.into_primitive().tensor(),
-        v.into_primitive().tensor(),
-    );
-    let (qc, kc, vc) = (
-        contiguous(&q.primitive),
-        contiguous(&k.primitive),
-        contiguous(&v.primitive),
-    );
+    let ((q, qc), (k, kc), (v, vc)) = (tracked_input(q), tracked_input(k), tracked_input(v));
     let (out, probs) = forward(&qc, &kc, &vc, bias.as_ref(), shape);
-    let out = match AttentionBackward
-        .prepare::<NoCheckpointing>([q.node.clone(), k.node.clone(), v.node.clone()])
-        .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => prep.finish(
-            State {
-                q: qc,
-                k: kc,
-                v: vc,
-                probs,
-                shape,
-            },
-            out,
-        ),
-        OpsKind::UnTracked(prep) => prep.finish(out),
+    let state = State {
+        q: qc,
+        k: kc,
+        v: vc,
+        probs,
+        shape,
     };
-    Tensor::from_primitive(TensorPrimitive::Float(out))
+    record(AttentionBackward, [&q, &k, &v], state, out)
 }
 
 #[cfg(test)]

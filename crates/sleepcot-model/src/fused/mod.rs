@@ -22,7 +22,7 @@ mod swiglu;
 pub use attention::{attention, composed_attention, grouped_attention};
 pub use exp::exp;
 pub use rmsnorm::{composed_rms_norm, rms_norm};
-pub use route::{CpuRoute, buffer, retype};
+pub use route::{CpuRoute, TrackedTensor, buffer, record, retype, tracked_input};
 pub use swiglu::{composed_swiglu, swiglu};
 
 #[cfg(test)]

@@ -9,15 +9,16 @@
 use burn::backend::Flex;
 use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::autodiff::ops::{Backward, Ops};
 use burn::tensor::backend::Backend;
-use burn::tensor::{DType, Tensor, TensorData, TensorPrimitive};
+use burn::tensor::{DType, Tensor, TensorData};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
-use super::route::{CpuRoute, buffer, contiguous, for_each_chunk_pair, retype, wrap};
+use super::route::{
+    CpuRoute, buffer, contiguous, for_each_chunk_pair, record, retype, tracked_input, wrap,
+};
 use crate::cast::to_dtype;
 
 /// Rows per rayon task.
@@ -179,28 +180,14 @@ fn tracked<const D: usize>(
     weight: Tensor<Autodiff<Flex>, 1>,
     eps: f32,
 ) -> Tensor<Autodiff<Flex>, D> {
-    let (x, weight) = (
-        x.into_primitive().tensor(),
-        weight.into_primitive().tensor(),
-    );
-    let (xc, wc) = (contiguous(&x.primitive), contiguous(&weight.primitive));
+    let ((x, xc), (weight, wc)) = (tracked_input(x), tracked_input(weight));
     let (out, inv) = forward(&xc, &wc, eps);
-    let out = match RmsNormBackward
-        .prepare::<NoCheckpointing>([x.node.clone(), weight.node.clone()])
-        .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => prep.finish(
-            State {
-                x: xc,
-                weight: wc,
-                inv,
-            },
-            out,
-        ),
-        OpsKind::UnTracked(prep) => prep.finish(out),
+    let state = State {
+        x: xc,
+        weight: wc,
+        inv,
     };
-    Tensor::from_primitive(TensorPrimitive::Float(out))
+    record(RmsNormBackward, [&x, &weight], state, out)
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@ use std::any::{Any, TypeId};
 
 use burn::backend::Flex;
 use burn::backend::autodiff::Autodiff;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::ops::{Backward, OpsKind};
 use burn::tensor::backend::Backend;
+use burn::tensor::ops::FloatTensor;
 use burn::tensor::{DType, Tensor, TensorPrimitive};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
@@ -57,6 +60,39 @@ pub fn retype<A: Backend, B: Backend, const D: usize>(tensor: Tensor<A, D>) -> T
 /// contiguous, and returns whole buffers as they are).
 pub(crate) fn contiguous(tensor: &FlexTensor) -> FlexTensor {
     tensor.to_contiguous()
+}
+
+/// A tracked CPU tensor's primitive: its buffer and its autodiff node.
+pub type TrackedTensor = FloatTensor<Autodiff<Flex>>;
+
+/// A tracked tensor's primitive (for [`record`]) and its buffer, contiguous.
+pub fn tracked_input<const D: usize>(
+    tensor: Tensor<Autodiff<Flex>, D>,
+) -> (TrackedTensor, FlexTensor) {
+    let tracked = tensor.into_primitive().tensor();
+    let buffer = contiguous(&tracked.primitive);
+    (tracked, buffer)
+}
+
+/// A fused kernel's `output` as a tracked tensor: an autodiff node whose parents are
+/// `parents` and whose backward pass is `kernel` with `state` (dropped unused when no parent
+/// needs a gradient).
+pub fn record<K: Backward<Flex, N>, const N: usize, const D: usize>(
+    kernel: K,
+    parents: [&TrackedTensor; N],
+    state: K::State,
+    output: FlexTensor,
+) -> Tensor<Autodiff<Flex>, D> {
+    let nodes = parents.map(|p| p.node.clone());
+    let out = match kernel
+        .prepare::<NoCheckpointing>(nodes)
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => prep.finish(state, output),
+        OpsKind::UnTracked(prep) => prep.finish(output),
+    };
+    Tensor::from_primitive(TensorPrimitive::Float(out))
 }
 
 /// A `Flex` tensor around a CPU buffer.

@@ -8,17 +8,18 @@
 use burn::backend::Flex;
 use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::autodiff::ops::{Backward, Ops};
 use burn::tensor::activation::silu;
 use burn::tensor::backend::Backend;
-use burn::tensor::{Shape, Tensor, TensorData, TensorPrimitive};
+use burn::tensor::{Shape, Tensor, TensorData};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
 use super::exp::sigmoid;
-use super::route::{CpuRoute, buffer, contiguous, for_each_chunk_pair, retype, wrap};
+use super::route::{
+    CpuRoute, buffer, contiguous, for_each_chunk_pair, record, retype, tracked_input, wrap,
+};
 
 /// Elements per rayon task.
 const CHUNK: usize = 16 * 1024;
@@ -128,18 +129,9 @@ fn tracked<const D: usize>(
     gate: Tensor<Autodiff<Flex>, D>,
     up: Tensor<Autodiff<Flex>, D>,
 ) -> Tensor<Autodiff<Flex>, D> {
-    let (gate, up) = (gate.into_primitive().tensor(), up.into_primitive().tensor());
-    let (g, u) = (contiguous(&gate.primitive), contiguous(&up.primitive));
+    let ((gate, g), (up, u)) = (tracked_input(gate), tracked_input(up));
     let out = forward(&g, &u);
-    let out = match SwigluBackward
-        .prepare::<NoCheckpointing>([gate.node.clone(), up.node.clone()])
-        .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => prep.finish((g, u), out),
-        OpsKind::UnTracked(prep) => prep.finish(out),
-    };
-    Tensor::from_primitive(TensorPrimitive::Float(out))
+    record(SwigluBackward, [&gate, &up], (g, u), out)
 }
 
 #[cfg(test)]
