@@ -19,11 +19,12 @@ use burn::tensor::activation::softmax;
 use burn::tensor::backend::Backend;
 use burn::tensor::{DType, Tensor};
 use burn_flex::FlexTensor;
-use rayon::prelude::*;
 
 use super::exp::exp;
 use super::gemm::{Mat, product};
-use super::route::{CpuRoute, Shared, buffer, contiguous, record, retype, tracked_input, wrap};
+use super::route::{
+    CpuRoute, Shared, buffer, contiguous, for_each_task, record, retype, tracked_input, wrap,
+};
 use crate::cast::to_dtype;
 
 /// `softmax(q·kᵀ/√head_dim + bias)·v`, with `q: [batch, seq, heads, head_dim]` and
@@ -40,25 +41,14 @@ pub fn attention<B: Backend>(
 ) -> Tensor<B, 4> {
     let mut dtypes = vec![q.dtype(), k.dtype(), v.dtype()];
     dtypes.extend(bias.map(|b| b.dtype()));
-    let route = if fits(&q, &k, &v, bias) {
+    let route = if fits(q.dims(), k.dims(), v.dims(), bias.map(|b| b.dims())) {
         CpuRoute::of::<B>(&dtypes)
     } else {
         CpuRoute::Composed
     };
     match route {
         CpuRoute::Composed => composed_attention(q, k, v, bias),
-        CpuRoute::Plain => {
-            let shape = Shape::of(&q, &k);
-            let bias = bias.map(|b| buffer(retype::<B, Flex, 5>(b.clone())));
-            let (out, _) = forward(
-                &buffer(retype::<B, Flex, 4>(q)),
-                &buffer(retype::<B, Flex, 4>(k)),
-                &buffer(retype::<B, Flex, 4>(v)),
-                bias.as_ref(),
-                shape,
-            );
-            retype::<Flex, B, 4>(wrap(out))
-        }
+        CpuRoute::Plain => plain(q, k, v, bias, PROJECTION_AXES),
         CpuRoute::Tracked => {
             let bias = bias.map(|b| retype::<B, Autodiff<Flex>, 5>(b.clone()).inner());
             retype::<Autodiff<Flex>, B, 4>(tracked(
@@ -73,26 +63,85 @@ pub fn attention<B: Backend>(
 
 /// Whether the shapes are ones the fused kernel handles: no empty axis, query heads a multiple
 /// of the key/value heads, `k` and `v` alike and matching `q`'s batch and head width, and a
-/// bias of `[batch or 1, 1, 1, seq, keys]`. Anything else goes to the composed form, which
-/// reports what does not fit.
-fn fits<B: Backend>(
-    q: &Tensor<B, 4>,
-    k: &Tensor<B, 4>,
-    v: &Tensor<B, 4>,
-    bias: Option<&Tensor<B, 5>>,
-) -> bool {
-    let [batch, seq, heads, d] = q.dims();
-    let [kb, keys, kv, kd] = k.dims();
-    let bias_fits = bias.is_none_or(|b| {
-        let [rows, one, also_one, bs, bk] = b.dims();
+/// bias of `[batch or 1, 1, 1, seq, keys]`. `q`, `k` and `v` are given in the projections'
+/// axis order. Anything else goes to the composed form, which reports what does not fit.
+fn fits(q: [usize; 4], k: [usize; 4], v: [usize; 4], bias: Option<[usize; 5]>) -> bool {
+    let [batch, seq, heads, d] = q;
+    let [kb, keys, kv, kd] = k;
+    let bias_fits = bias.is_none_or(|[rows, one, also_one, bs, bk]| {
         (rows == 1 || rows == batch) && one == 1 && also_one == 1 && bs == seq && bk == keys
     });
     [batch, seq, heads, d, keys, kv].iter().all(|&n| n > 0)
         && heads % kv == 0
         && kb == batch
         && kd == d
-        && v.dims() == k.dims()
+        && v == k
         && bias_fits
+}
+
+/// [`attention`] over a KV cache, whose keys and values are head-major
+/// (`k, v: [batch, kv_heads, keys, head_dim]`, typically views of the cache up to the current
+/// position); `q` is in the projections' layout and the result is `[batch, seq, heads,
+/// head_dim]`. Fused on the CPU backend without autodiff (generation), reading the cache in
+/// place; [`grouped_attention`] elsewhere.
+pub fn cached_attention<B: Backend>(
+    q: Tensor<B, 4>,
+    k: Tensor<B, 4>,
+    v: Tensor<B, 4>,
+    bias: Option<&Tensor<B, 5>>,
+) -> Tensor<B, 4> {
+    let mut dtypes = vec![q.dtype(), k.dtype(), v.dtype()];
+    dtypes.extend(bias.map(|b| b.dtype()));
+    let projection_order = |[b, g, t, j]: [usize; 4]| [b, t, g, j];
+    let fused = CpuRoute::of::<B>(&dtypes) == CpuRoute::Plain
+        && fits(
+            q.dims(),
+            projection_order(k.dims()),
+            projection_order(v.dims()),
+            bias.map(|b| b.dims()),
+        );
+    if fused {
+        plain(q, k, v, bias, HEAD_MAJOR_AXES)
+    } else {
+        grouped_attention(q.swap_dims(1, 2), k, v, bias)
+    }
+}
+
+/// The fused forward pass alone, on `Flex` (the caller has checked the route and the shapes),
+/// with `k` and `v` read in place with their axes at `axes`.
+fn plain<B: Backend>(
+    q: Tensor<B, 4>,
+    k: Tensor<B, 4>,
+    v: Tensor<B, 4>,
+    bias: Option<&Tensor<B, 5>>,
+    axes: [usize; 4],
+) -> Tensor<B, 4> {
+    let [batch, seq, heads, head_dim] = q.dims();
+    let keys = k.dims()[axes[1]];
+    let kv_heads = k.dims()[axes[2]];
+    let shape = Shape {
+        batch,
+        seq,
+        keys,
+        heads,
+        kv_heads,
+        head_dim,
+    };
+    let bias = bias.map(|b| buffer(retype::<B, Flex, 5>(b.clone())));
+    let (k, v) = (
+        retype::<B, Flex, 4>(k).into_primitive().tensor(),
+        retype::<B, Flex, 4>(v).into_primitive().tensor(),
+    );
+    let (mut k_copy, mut v_copy) = (None, None);
+    let (out, _) = forward(
+        &buffer(retype::<B, Flex, 4>(q)),
+        Heads::of(&k, axes, &mut k_copy),
+        Heads::of(&v, axes, &mut v_copy),
+        bias.as_ref(),
+        shape,
+        false,
+    );
+    retype::<Flex, B, 4>(wrap(out))
 }
 
 /// [`attention`] from tensor operations, for backends without the fused kernel.
@@ -184,6 +233,11 @@ impl Shape {
         1.0 / (self.head_dim as f32).sqrt()
     }
 
+    /// Multiply-adds of the forward pass (the scores and their product with the values).
+    fn work(&self) -> usize {
+        2 * self.batch * self.heads * self.block() * self.head_dim
+    }
+
     /// Elements of one score matrix.
     fn block(&self) -> usize {
         self.seq * self.keys
@@ -243,33 +297,101 @@ impl Shape {
     }
 }
 
-/// The output `[batch, seq, heads, head_dim]` and the attention probabilities
-/// `[batch, heads, seq, keys]` (kept for the backward pass).
+/// Keys or values as strided heads: element `(b, t, g, j)` (sequence `b`, key `t`, key/value
+/// head `g`, width `j`) at `data[offset + b·batch + t·row + g·head + j]`. The projections'
+/// layout `[batch, keys, kv_heads, head_dim]` and the KV cache's head-major
+/// `[batch, kv_heads, keys, head_dim]` views are both read in place.
+#[derive(Clone, Copy)]
+struct Heads<'a> {
+    data: &'a [f32],
+    offset: usize,
+    batch: usize,
+    row: usize,
+    head: usize,
+}
+
+/// The axis positions of (batch, key, head, width) in the projections' layout.
+const PROJECTION_AXES: [usize; 4] = [0, 1, 2, 3];
+/// The axis positions of (batch, key, head, width) in the KV cache's head-major layout.
+const HEAD_MAJOR_AXES: [usize; 4] = [0, 2, 1, 3];
+
+impl<'a> Heads<'a> {
+    /// `tensor` read in place with its axes at `axes`, when its strides allow that (none
+    /// negative, adjacent elements within a head); otherwise `copy` receives a contiguous copy,
+    /// which is read instead.
+    fn of(tensor: &'a FlexTensor, axes: [usize; 4], copy: &'a mut Option<FlexTensor>) -> Self {
+        let strides = tensor.layout().strides();
+        let [b, t, g, j] = axes.map(|axis| strides[axis]);
+        if j == 1 && b >= 0 && t >= 0 && g >= 0 {
+            return Self {
+                data: tensor.storage::<f32>(),
+                offset: tensor.layout().start_offset(),
+                batch: b as usize,
+                row: t as usize,
+                head: g as usize,
+            };
+        }
+        let copied = copy.insert(contiguous(tensor));
+        let dims = copied.layout().shape().clone();
+        let dims = [dims[0], dims[1], dims[2], dims[3]];
+        // Row-major strides of the copy, in the order of its own axes.
+        let strides = [dims[1] * dims[2] * dims[3], dims[2] * dims[3], dims[3], 1];
+        Self {
+            data: copied.storage::<f32>(),
+            offset: 0,
+            batch: strides[axes[0]],
+            row: strides[axes[1]],
+            head: strides[axes[2]],
+        }
+    }
+
+    /// Head `g` of sequence `b` as a `keys × head_dim` matrix.
+    fn mat(&self, b: usize, g: usize) -> Mat {
+        Mat::rows(
+            self.data[self.offset + b * self.batch + g * self.head..].as_ptr(),
+            self.row,
+        )
+    }
+}
+
+/// The output `[batch, seq, heads, head_dim]` and, when `keep` is set (for the backward pass),
+/// the attention probabilities `[batch, heads, seq, keys]`. `q` is contiguous in the
+/// projections' layout.
 fn forward(
     q: &FlexTensor,
-    k: &FlexTensor,
-    v: &FlexTensor,
+    k: Heads,
+    v: Heads,
     bias: Option<&FlexTensor>,
     s: Shape,
-) -> (FlexTensor, Vec<f32>) {
-    let (q, k, v) = (q.storage::<f32>(), k.storage::<f32>(), v.storage::<f32>());
+    keep: bool,
+) -> (FlexTensor, Option<Vec<f32>>) {
+    let q = q.storage::<f32>();
     let bias = bias.map(|b| b.storage::<f32>());
     let bias_rows = bias.map_or(1, |b| b.len() / s.block());
     let out_len = s.batch * s.seq * s.q_stride();
-    let probs_len = s.batch * s.heads * s.block();
+    let probs_len = if keep {
+        s.batch * s.heads * s.block()
+    } else {
+        0
+    };
     // Both buffers are written in full by the tasks below, so they are not zero-filled first.
     let mut out: Vec<f32> = Vec::with_capacity(out_len);
     let mut probs: Vec<f32> = Vec::with_capacity(probs_len);
     let (out_ptr, probs_ptr) = (Shared(out.as_mut_ptr()), Shared(probs.as_mut_ptr()));
-    (0..s.batch * s.heads).into_par_iter().for_each(|task| {
+    for_each_task(s.batch * s.heads, s.work(), |task| {
         let (b, h) = (task / s.heads, task % s.heads);
         let g = h / s.groups();
         let qm = Mat::rows(q[s.q_at(b, h)..].as_ptr(), s.q_stride());
-        let km = Mat::rows(k[s.kv_at(b, g)..].as_ptr(), s.kv_stride());
-        let vm = Mat::rows(v[s.kv_at(b, g)..].as_ptr(), s.kv_stride());
-        let p = probs_ptr.at(task * s.block());
-        // SAFETY: task `(b, h)` alone writes score block `task` and the output elements of
-        // head `h` of sequence `b`; the views stay inside the contiguous inputs.
+        let (km, vm) = (k.mat(b, g), v.mat(b, g));
+        // Without `keep`, the task's scores live in its own scratch block.
+        let mut scratch: Vec<f32> = Vec::with_capacity(if keep { 0 } else { s.block() });
+        let p = if keep {
+            probs_ptr.at(task * s.block())
+        } else {
+            scratch.as_mut_ptr()
+        };
+        // SAFETY: task `(b, h)` alone writes score block `task` (or its scratch block) and the
+        // output elements of head `h` of sequence `b`; the views stay inside their buffers.
         unsafe {
             s.block_product(p, qm, km.t(), s.scale());
             let scores = std::slice::from_raw_parts_mut(p, s.block());
@@ -289,8 +411,9 @@ fn forward(
             s.query_product(o, pm, vm);
         }
     });
-    // SAFETY: the tasks above wrote every element of both buffers (each task one score block
-    // and one head's `seq × head_dim` output elements, which tile the buffers).
+    // SAFETY: the tasks above wrote every element of both buffers (each task one head's
+    // `seq × head_dim` output elements, and with `keep` one score block; these tile the
+    // buffers).
     unsafe {
         out.set_len(out_len);
         probs.set_len(probs_len);
@@ -299,7 +422,7 @@ fn forward(
         out,
         [s.batch, s.seq, s.heads, s.head_dim],
     ));
-    (out, probs)
+    (out, keep.then_some(probs))
 }
 
 /// In-place softmax of one row.
@@ -336,7 +459,7 @@ fn backward(state: &State, dout: &FlexTensor) -> [FlexTensor; 3] {
         Shared(dk.as_mut_ptr()),
         Shared(dv.as_mut_ptr()),
     );
-    (0..s.batch * s.kv_heads).into_par_iter().for_each(|task| {
+    for_each_task(s.batch * s.kv_heads, 2 * s.work(), |task| {
         let (b, g) = (task / s.kv_heads, task % s.kv_heads);
         let km = Mat::rows(k[s.kv_at(b, g)..].as_ptr(), s.kv_stride());
         let vm = Mat::rows(v[s.kv_at(b, g)..].as_ptr(), s.kv_stride());
@@ -432,12 +555,20 @@ fn tracked(
 ) -> Tensor<Autodiff<Flex>, 4> {
     let shape = Shape::of(&q, &k);
     let ((q, qc), (k, kc), (v, vc)) = (tracked_input(q), tracked_input(k), tracked_input(v));
-    let (out, probs) = forward(&qc, &kc, &vc, bias.as_ref(), shape);
+    let (mut k_copy, mut v_copy) = (None, None);
+    let (out, probs) = forward(
+        &qc,
+        Heads::of(&kc, PROJECTION_AXES, &mut k_copy),
+        Heads::of(&vc, PROJECTION_AXES, &mut v_copy),
+        bias.as_ref(),
+        shape,
+        true,
+    );
     let state = State {
         q: qc,
         k: kc,
         v: vc,
-        probs,
+        probs: probs.unwrap_or_default(),
         shape,
     };
     record(AttentionBackward, [&q, &k, &v], state, out)
@@ -448,7 +579,7 @@ mod tests {
     use burn::backend::{Autodiff, Flex};
     use burn::tensor::{Distribution, Tensor, TensorData};
 
-    use super::{attention, composed_attention, fits};
+    use super::{attention, cached_attention, composed_attention, fits, grouped_attention};
     use crate::fused::test_support::{assert_close, values};
 
     type Ad = Autodiff<Flex>;
@@ -536,23 +667,73 @@ mod tests {
 
     #[test]
     fn shapes_the_kernel_does_not_handle_go_to_the_composed_form() {
-        let device = Default::default();
-        let t = |dims: [usize; 4]| Tensor::<Flex, 4>::zeros(dims, &device);
-        let mask = |dims: [usize; 5]| Tensor::<Flex, 5>::zeros(dims, &device);
-        let (q, k) = (t([2, 5, 4, 8]), t([2, 5, 2, 8]));
-        assert!(fits(&q, &k, &k, None));
-        assert!(fits(&q, &k, &k, Some(&mask([1, 1, 1, 5, 5]))));
-        assert!(fits(&q, &k, &k, Some(&mask([2, 1, 1, 5, 5]))));
+        let (q, k) = ([2, 5, 4, 8], [2, 5, 2, 8]);
+        assert!(fits(q, k, k, None));
+        assert!(fits(q, k, k, Some([1, 1, 1, 5, 5])));
+        assert!(fits(q, k, k, Some([2, 1, 1, 5, 5])));
         // Three query heads cannot share two key/value heads.
-        assert!(!fits(&t([2, 5, 3, 8]), &k, &k, None));
+        assert!(!fits([2, 5, 3, 8], k, k, None));
         // Values unlike keys, another batch, another head width.
-        assert!(!fits(&q, &k, &t([2, 4, 2, 8]), None));
-        assert!(!fits(&q, &t([1, 5, 2, 8]), &t([1, 5, 2, 8]), None));
-        assert!(!fits(&q, &t([2, 5, 2, 4]), &t([2, 5, 2, 4]), None));
+        assert!(!fits(q, k, [2, 4, 2, 8], None));
+        assert!(!fits(q, [1, 5, 2, 8], [1, 5, 2, 8], None));
+        assert!(!fits(q, [2, 5, 2, 4], [2, 5, 2, 4], None));
         // An empty sequence, and masks of the wrong size.
-        assert!(!fits(&t([2, 0, 4, 8]), &k, &k, None));
-        assert!(!fits(&q, &k, &k, Some(&mask([3, 1, 1, 5, 5]))));
-        assert!(!fits(&q, &k, &k, Some(&mask([1, 1, 1, 4, 5]))));
+        assert!(!fits([2, 0, 4, 8], k, k, None));
+        assert!(!fits(q, k, k, Some([3, 1, 1, 5, 5])));
+        assert!(!fits(q, k, k, Some([1, 1, 1, 4, 5])));
+    }
+
+    /// Attention over a cache `[batch, kv, max_len, d]` read up to `start + seq`: the fused
+    /// form against the composed one, for sequences padded on the left by `pad[b]`.
+    fn compare_cached(start: usize, seq: usize, pad: &[usize], width_last: bool) {
+        let device = Default::default();
+        let (batch, heads, kv, d, max_len) = (pad.len(), 4, 2, 8, 24);
+        let keys = start + seq;
+        let random = |dims: [usize; 4]| {
+            Tensor::<Flex, 4>::random(dims, Distribution::Normal(0.0, 1.5), &device)
+        };
+        let q = random([batch, seq, heads, d]);
+        // Views of the cache up to the current position, as `LayerCache::write_and_read`
+        // returns them; or, when `width_last` is off, a layout whose head width is not the
+        // unit-stride axis (read through a copy).
+        let view = |cache: Tensor<Flex, 4>| {
+            if width_last {
+                cache.slice([0..batch, 0..kv, 0..keys, 0..d])
+            } else {
+                cache
+                    .swap_dims(2, 3)
+                    .slice([0..batch, 0..kv, 0..keys, 0..d])
+            }
+        };
+        let cache_dims = if width_last {
+            [batch, kv, max_len, d]
+        } else {
+            [batch, kv, d, max_len]
+        };
+        let (k, v) = (view(random(cache_dims)), view(random(cache_dims)));
+        let mut data = Vec::new();
+        for &p in pad {
+            for i in 0..seq {
+                for j in 0..keys {
+                    let hidden = j > start + i || j < p;
+                    data.push(if hidden { -1.0e9 } else { 0.0 });
+                }
+            }
+        }
+        let bias =
+            Tensor::<Flex, 5>::from_data(TensorData::new(data, [batch, 1, 1, seq, keys]), &device);
+        let fused = cached_attention(q.clone(), k.clone(), v.clone(), Some(&bias));
+        let reference = grouped_attention(q.swap_dims(1, 2), k, v, Some(&bias));
+        assert_eq!(fused.dims(), [batch, seq, heads, d]);
+        assert_close("output", &values(fused), &values(reference), 1e-5);
+    }
+
+    #[test]
+    fn fused_attention_reads_the_kv_cache_in_place() {
+        // Prefill, then one decoding step, with padded sequences.
+        compare_cached(0, 6, &[0, 3], true);
+        compare_cached(9, 1, &[0, 3, 5], true);
+        compare_cached(4, 3, &[2], false);
     }
 
     #[test]

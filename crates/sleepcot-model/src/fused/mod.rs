@@ -19,7 +19,7 @@ mod rmsnorm;
 mod route;
 mod swiglu;
 
-pub use attention::{attention, composed_attention, grouped_attention};
+pub use attention::{attention, cached_attention, composed_attention, grouped_attention};
 pub use exp::exp;
 pub use rmsnorm::{composed_rms_norm, rms_norm};
 pub use route::{CpuRoute, TrackedTensor, buffer, record, retype, tracked_input};

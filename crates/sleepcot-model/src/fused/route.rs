@@ -105,6 +105,21 @@ pub fn buffer<const D: usize>(tensor: Tensor<Flex, D>) -> FlexTensor {
     contiguous(&tensor.into_primitive().tensor())
 }
 
+/// Multiply-adds below which a kernel's tasks run one after another on the calling thread:
+/// waking the thread pool costs microseconds, more than a decoding step's attention of one
+/// query row over a few hundred keys takes.
+const PARALLEL_WORK: usize = 1 << 18;
+
+/// Runs `task(i)` for `i` in `0..tasks`, on the thread pool when the tasks together do at least
+/// [`PARALLEL_WORK`] multiply-adds (`work`), on the calling thread otherwise.
+pub(crate) fn for_each_task(tasks: usize, work: usize, task: impl Fn(usize) + Send + Sync) {
+    if work >= PARALLEL_WORK {
+        (0..tasks).into_par_iter().for_each(task);
+    } else {
+        (0..tasks).for_each(task);
+    }
+}
+
 /// Runs `task(i, a_i, b_i)` over the `i`-th `a_chunk`-sized piece of `a` and `b_chunk`-sized
 /// piece of `b`, in parallel when there is more than one piece. A single piece runs inline:
 /// handing it to the thread pool costs a thread wake-up, a large share of a decoding step's

@@ -1,12 +1,12 @@
 //! Grouped-query self-attention with q/k/v biases and a bias-free output projection. The
-//! attention itself is [`crate::fused::attention`] (one fused kernel on the CPU backend), or
-//! [`crate::fused::grouped_attention`] over the KV cache.
+//! attention itself is [`crate::fused::attention`], or [`crate::fused::cached_attention`] over
+//! the KV cache (each one fused kernel on the CPU backend).
 
 use burn::module::Module;
 use burn::tensor::{Tensor, backend::Backend};
 
 use super::rope::RopeRows;
-use crate::fused::{attention, grouped_attention};
+use crate::fused::{attention, cached_attention};
 use crate::kv_cache::LayerCache;
 use crate::lora::LoraLinear;
 
@@ -52,7 +52,7 @@ impl<B: Backend> Attention<B> {
             // The cache stores heads first; attend over it in that layout.
             Some((layer, start)) => {
                 let (k, v) = layer.write_and_read(k.swap_dims(1, 2), v.swap_dims(1, 2), start);
-                grouped_attention(q.swap_dims(1, 2), k, v, bias)
+                cached_attention(q, k, v, bias)
             }
             None => attention(q, k, v, bias),
         };
