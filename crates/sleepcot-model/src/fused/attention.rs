@@ -39,14 +39,7 @@ pub fn attention<B: Backend>(
     v: Tensor<B, 4>,
     bias: Option<&Tensor<B, 5>>,
 ) -> Tensor<B, 4> {
-    let mut dtypes = vec![q.dtype(), k.dtype(), v.dtype()];
-    dtypes.extend(bias.map(|b| b.dtype()));
-    let route = if fits(q.dims(), k.dims(), v.dims(), bias.map(|b| b.dims())) {
-        CpuRoute::of::<B>(&dtypes)
-    } else {
-        CpuRoute::Composed
-    };
-    match route {
+    match route(&q, &k, &v, bias, PROJECTION_AXES) {
         CpuRoute::Composed => composed_attention(q, k, v, bias),
         CpuRoute::Plain => plain(q, k, v, bias, PROJECTION_AXES),
         CpuRoute::Tracked => {
@@ -59,6 +52,25 @@ pub fn attention<B: Backend>(
             ))
         }
     }
+}
+
+/// The route for these inputs, whose keys and values have their (batch, key, head, width) axes
+/// at `axes`: [`CpuRoute::of`] the dtypes when the shapes [`fits`], the composed form otherwise.
+fn route<B: Backend>(
+    q: &Tensor<B, 4>,
+    k: &Tensor<B, 4>,
+    v: &Tensor<B, 4>,
+    bias: Option<&Tensor<B, 5>>,
+    axes: [usize; 4],
+) -> CpuRoute {
+    let in_projection_order = |dims: [usize; 4]| axes.map(|axis| dims[axis]);
+    let (k_dims, v_dims) = (in_projection_order(k.dims()), in_projection_order(v.dims()));
+    if !fits(q.dims(), k_dims, v_dims, bias.map(|b| b.dims())) {
+        return CpuRoute::Composed;
+    }
+    let mut dtypes = vec![q.dtype(), k.dtype(), v.dtype()];
+    dtypes.extend(bias.map(|b| b.dtype()));
+    CpuRoute::of::<B>(&dtypes)
 }
 
 /// Whether the shapes are ones the fused kernel handles: no empty axis, query heads a multiple
@@ -90,17 +102,7 @@ pub fn cached_attention<B: Backend>(
     v: Tensor<B, 4>,
     bias: Option<&Tensor<B, 5>>,
 ) -> Tensor<B, 4> {
-    let mut dtypes = vec![q.dtype(), k.dtype(), v.dtype()];
-    dtypes.extend(bias.map(|b| b.dtype()));
-    let projection_order = |[b, g, t, j]: [usize; 4]| [b, t, g, j];
-    let fused = CpuRoute::of::<B>(&dtypes) == CpuRoute::Plain
-        && fits(
-            q.dims(),
-            projection_order(k.dims()),
-            projection_order(v.dims()),
-            bias.map(|b| b.dims()),
-        );
-    if fused {
+    if route(&q, &k, &v, bias, HEAD_MAJOR_AXES) == CpuRoute::Plain {
         plain(q, k, v, bias, HEAD_MAJOR_AXES)
     } else {
         grouped_attention(q.swap_dims(1, 2), k, v, bias)
