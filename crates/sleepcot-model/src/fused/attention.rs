@@ -63,14 +63,22 @@ fn route<B: Backend>(
     bias: Option<&Tensor<B, 5>>,
     axes: [usize; 4],
 ) -> CpuRoute {
-    let in_projection_order = |dims: [usize; 4]| axes.map(|axis| dims[axis]);
-    let (k_dims, v_dims) = (in_projection_order(k.dims()), in_projection_order(v.dims()));
+    let (k_dims, v_dims) = (
+        in_projection_order(k.dims(), axes),
+        in_projection_order(v.dims(), axes),
+    );
     if !fits(q.dims(), k_dims, v_dims, bias.map(|b| b.dims())) {
         return CpuRoute::Composed;
     }
     let mut dtypes = vec![q.dtype(), k.dtype(), v.dtype()];
     dtypes.extend(bias.map(|b| b.dtype()));
     CpuRoute::of::<B>(&dtypes)
+}
+
+/// `dims` of keys or values whose (batch, key, head, width) axes are at `axes`, in the
+/// projections' order.
+fn in_projection_order(dims: [usize; 4], axes: [usize; 4]) -> [usize; 4] {
+    axes.map(|axis| dims[axis])
 }
 
 /// Whether the shapes are ones the fused kernel handles: no empty axis, query heads a multiple
@@ -118,17 +126,7 @@ fn plain<B: Backend>(
     bias: Option<&Tensor<B, 5>>,
     axes: [usize; 4],
 ) -> Tensor<B, 4> {
-    let [batch, seq, heads, head_dim] = q.dims();
-    let keys = k.dims()[axes[1]];
-    let kv_heads = k.dims()[axes[2]];
-    let shape = Shape {
-        batch,
-        seq,
-        keys,
-        heads,
-        kv_heads,
-        head_dim,
-    };
+    let shape = Shape::of(q.dims(), in_projection_order(k.dims(), axes));
     let bias = bias.map(|b| buffer(retype::<B, Flex, 5>(b.clone())));
     let (k, v) = (
         retype::<B, Flex, 4>(k).into_primitive().tensor(),
@@ -214,9 +212,10 @@ struct Shape {
 }
 
 impl Shape {
-    fn of<B: Backend>(q: &Tensor<B, 4>, k: &Tensor<B, 4>) -> Self {
-        let [batch, seq, heads, head_dim] = q.dims();
-        let [_, keys, kv_heads, _] = k.dims();
+    /// The sizes from the dims of `q` and of `k` in the projections' axis order.
+    fn of(q: [usize; 4], k: [usize; 4]) -> Self {
+        let [batch, seq, heads, head_dim] = q;
+        let [_, keys, kv_heads, _] = k;
         Self {
             batch,
             seq,
@@ -555,7 +554,7 @@ fn tracked(
     v: Tensor<Autodiff<Flex>, 4>,
     bias: Option<FlexTensor>,
 ) -> Tensor<Autodiff<Flex>, 4> {
-    let shape = Shape::of(&q, &k);
+    let shape = Shape::of(q.dims(), k.dims());
     let ((q, qc), (k, kc), (v, vc)) = (tracked_input(q), tracked_input(k), tracked_input(v));
     let (mut k_copy, mut v_copy) = (None, None);
     let (out, probs) = forward(
