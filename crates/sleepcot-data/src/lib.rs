@@ -7,6 +7,7 @@
 
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod findings;
 pub mod instructions;
 pub mod io;
