@@ -14,6 +14,7 @@ pub mod io;
 pub mod knowledge;
 pub mod persona;
 pub mod pipeline;
+pub mod quantity;
 pub mod report;
 pub mod rng;
 pub mod science;

@@ -137,7 +137,7 @@ fn apnea_raises_odi_with_severity_and_lowers_nadir() {
         .all(|r| {
             r.red_flags
                 .iter()
-                .any(|f| f.kind == RedFlagKind::SuspectedModerateSevereApnea)
+                .any(|f| f.kind == RedFlagKind::SuspectedSleepApnea)
         });
     assert!(severe_flagged);
     let explained = rs

@@ -30,29 +30,12 @@ fn teach(report: &Report, seed: u64, index: u64) -> sleepcot_data::teacher::Teac
         .expect("the expert teacher answers every simulated report")
 }
 
-/// Test-side priority: red-flag related first (re-typed mapping), severity, relative
+/// Test-side priority: red-flag related first, severity, relative
 /// deviation, rule order.
 fn expected_first(report: &Report) -> Option<FindingKind> {
     let related = |k: FindingKind| {
         report.red_flags.iter().any(|f| {
-            let behind: &[FindingKind] = match f.kind {
-                RedFlagKind::SuspectedModerateSevereApnea => {
-                    &[FindingKind::ElevatedOdi, FindingKind::LowSpo2Nadir]
-                }
-                RedFlagKind::PossibleNarcolepsy => &[FindingKind::ShortRemLatency],
-                RedFlagKind::ChronicInsomniaPattern => &[
-                    FindingKind::LowEfficiency,
-                    FindingKind::LongOnsetLatency,
-                    FindingKind::HighWaso,
-                ],
-                RedFlagKind::SevereShortSleepTeen => &[FindingKind::ShortSleep],
-                RedFlagKind::DrowsyDrivingRisk => &[
-                    FindingKind::ShortSleep,
-                    FindingKind::ElevatedOdi,
-                    FindingKind::LowSpo2Nadir,
-                    FindingKind::ShortRemLatency,
-                ],
-            };
+            let behind = f.kind.findings();
             behind.contains(&k)
         })
     };
@@ -160,12 +143,31 @@ fn mean(xs: &[f64]) -> f64 {
 
 /// Red flags recomputed from the nights with the thresholds of the reference (§2.2 / §7).
 fn needs_doctor(report: &Report) -> bool {
+    use sleepcot_data::persona::Symptom as S;
+    let p = &report.persona;
+    let has = |s: S| p.symptoms.contains(&s);
     let n = &report.nights;
-    let odi = mean(&n.iter().map(|x| x.odi as f64).collect::<Vec<_>>());
-    let lowest = n.iter().map(|x| x.spo2_nadir).fold(f32::INFINITY, f32::min);
-    let apnea = odi >= 15.0 || lowest < 85.0;
-    let narco = n.iter().filter(|x| x.rem_latency_min <= 15.0).count() >= 2;
-    let waso_limit = if report.persona.age >= 65 { 30.0 } else { 20.0 };
+    let avg = |f: fn(&sleepcot_data::report::NightSummary) -> f32| {
+        let m = mean(&n.iter().map(|x| f(x) as f64).collect::<Vec<_>>());
+        (m * 10.0).round() / 10.0
+    };
+    let odi = avg(|x| x.odi);
+    let symptomatic = [
+        S::LoudSnoring,
+        S::WitnessedApneas,
+        S::Gasping,
+        S::DaytimeSleepiness,
+        S::UnrefreshingSleep,
+    ]
+    .into_iter()
+    .any(has);
+    let apnea = odi >= 15.0 || (odi >= 5.0 && symptomatic);
+    let oxygen = avg(|x| x.spo2_nadir) < 88.0 || avg(|x| x.spo2_mean) < 90.0;
+    let soremp = n.iter().filter(|x| x.rem_latency_min <= 15.0).count();
+    let ess = p.questionnaires.epworth;
+    let sleepy = has(S::DaytimeSleepiness) || ess.is_some_and(|e| e > 10);
+    let narco = has(S::Cataplexy) || soremp >= 2 || (soremp >= 1 && sleepy);
+    let waso_limit = if p.age >= 65 { 30.0 } else { 20.0 };
     let insomnia_nights = n
         .iter()
         .filter(|x| {
@@ -173,16 +175,32 @@ fn needs_doctor(report: &Report) -> bool {
                 && (x.onset_latency_min > 30.0 || x.waso_min >= waso_limit + 20.0)
         })
         .count();
-    // Persistent: the pattern on at least 4 nights in 7.
-    let insomnia = insomnia_nights * 7 >= 4 * n.len();
-    let sleep_h = mean(
+    // Persistent: the pattern on at least 4 nights in 7, or an ISI of 15+.
+    let insomnia = insomnia_nights * 7 >= 4 * n.len()
+        || p.questionnaires.insomnia_severity.is_some_and(|i| i >= 15);
+    let sleep_min = mean(
         &n.iter()
             .map(|x| x.total_sleep_min as f64)
             .collect::<Vec<_>>(),
-    ) / 60.0;
-    let teen = report.persona.age < 18 && sleep_h < 7.0;
-    let driving = report.persona.drives && (sleep_h < 6.0 || apnea || narco);
-    apnea || narco || insomnia || teen || driving
+    )
+    .round();
+    let teen = p.age < 18 && sleep_min < 420.0;
+    let symptoms = [
+        S::WitnessedApneas,
+        S::Gasping,
+        S::DreamEnactment,
+        S::NightChestPainOrBreathlessness,
+        S::MorningConfusionOrSevereHeadache,
+        S::SuddenNeedForNaps,
+    ]
+    .into_iter()
+    .any(has)
+        || (p.drives && has(S::DrowsyDriving))
+        || (has(S::LoudSnoring) && (has(S::DaytimeSleepiness) || has(S::UnrefreshingSleep)));
+    let severe_sleepiness = ess.is_some_and(|e| e >= 16);
+    let driving =
+        p.drives && (sleep_min < 360.0 || apnea || narco || severe_sleepiness || symptoms);
+    apnea || oxygen || narco || insomnia || teen || driving || symptoms || severe_sleepiness
 }
 
 #[test]

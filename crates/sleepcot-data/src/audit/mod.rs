@@ -11,12 +11,19 @@
 //! population, and the chat teacher drops (and counts) replies that fail.
 
 mod knowledge;
+mod recommendation;
 mod summary;
 
 pub use knowledge::audit_knowledge;
+pub use recommendation::audit_recommendation;
 pub use summary::AuditSummary;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+
+use crate::instructions::InstructionRecord;
+use crate::teacher::format::ANSWER_MARKER;
+use crate::teacher::{SCIENCE_SYSTEM_PROMPT, Task, read_report};
 
 /// What a violation is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -110,4 +117,49 @@ impl Violation {
             detail: detail.into(),
         }
     }
+}
+
+/// Audits a follow-up item: the report must read back with no absent value shown as a number,
+/// and the reply must end in an answer.
+pub fn audit_follow_up(prompt: &str, reply: &str) -> Vec<Violation> {
+    let mut out = match read_report(prompt) {
+        Ok(report) => recommendation::report_violations(&report),
+        Err(e) => vec![Violation::new(
+            ViolationKind::Format,
+            format!("the report could not be read ({e})"),
+        )],
+    };
+    if !reply
+        .lines()
+        .any(|l| l.trim_start().starts_with(ANSWER_MARKER))
+    {
+        out.push(Violation::new(
+            ViolationKind::Format,
+            "the reply has no \"Answer:\" line",
+        ));
+    }
+    out
+}
+
+/// Audits one instruction record by its task, from its user message and assistant reply only.
+/// Science questions (ARC, OpenBookQA) are not about the sleep knowledge bank and are not
+/// audited.
+pub fn audit_record(record: &InstructionRecord) -> Vec<Violation> {
+    match record.task {
+        Task::Recommendation => audit_recommendation(&record.user, &record.assistant),
+        Task::FollowUp => audit_follow_up(&record.user, &record.assistant),
+        Task::Knowledge if record.system.starts_with(SCIENCE_SYSTEM_PROMPT) => Vec::new(),
+        Task::Knowledge => audit_knowledge(&record.user, &record.assistant),
+    }
+}
+
+/// Audits every record (in parallel; the summary is the same for any thread count) and counts
+/// the violations by kind, with examples named by record id.
+pub fn audit_records(records: &[InstructionRecord]) -> AuditSummary {
+    let results: Vec<Vec<Violation>> = records.par_iter().map(audit_record).collect();
+    let mut summary = AuditSummary::default();
+    for (record, violations) in records.iter().zip(&results) {
+        summary.add(&record.id, violations);
+    }
+    summary
 }

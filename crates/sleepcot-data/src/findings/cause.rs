@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::FindingKind;
-use crate::persona::{Chronotype, Condition, ExerciseTiming, Persona};
+use super::rule_for;
+use crate::persona::{Chronotype, Condition, Persona};
+use crate::report::PeriodSummary;
 
 /// Something in the persona that explains a finding: a condition or a habit/context factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -47,21 +49,20 @@ impl Cause {
     }
 }
 
-/// Whether the persona has a habit/context cause, judged against its habitual bedtime.
-fn has_cause(persona: &Persona, cause: Cause, mean_bedtime_h: f32) -> bool {
-    let h = &persona.habits;
+/// Whether the persona has a habit/context cause. A habit counts as a cause exactly when its
+/// own behaviour rule fires, so the two can never disagree.
+fn has_cause(persona: &Persona, cause: Cause, period: &PeriodSummary) -> bool {
+    let habit = |kind: FindingKind| rule_for(kind).fires(persona, period);
     match cause {
         Cause::Condition(c) => persona.has(c),
         Cause::Ageing => persona.age >= 50,
         Cause::ShiftWork => persona.work.is_shift_work(),
         Cause::LateChronotype => persona.chronotype == Chronotype::Late,
-        Cause::LateCaffeine => h.caffeine_gap_h(mean_bedtime_h).is_some_and(|g| g < 6.0),
-        Cause::EveningAlcohol => h.evening_drinks >= 1.0,
-        Cause::LateExercise => {
-            h.exercise_timing == ExerciseTiming::Evening && h.exercise_minutes_per_week > 0
-        }
-        Cause::EveningScreens => h.evening_screen_minutes >= 60,
-        Cause::LongNaps => h.nap_minutes > 30 && h.naps_per_week >= 2,
+        Cause::LateCaffeine => habit(FindingKind::LateCaffeine),
+        Cause::EveningAlcohol => habit(FindingKind::EveningAlcohol),
+        Cause::LateExercise => habit(FindingKind::LateExercise),
+        Cause::EveningScreens => habit(FindingKind::EveningScreens),
+        Cause::LongNaps => habit(FindingKind::LongNaps),
     }
 }
 
@@ -147,12 +148,12 @@ fn candidates(kind: FindingKind) -> &'static [Cause] {
     }
 }
 
-/// The causes of a `kind` finding that this persona has, given its mean bedtime (clock hours,
-/// report convention). Empty for behaviour findings, which are causes themselves.
-pub fn explain(kind: FindingKind, persona: &Persona, mean_bedtime_h: f32) -> Vec<Cause> {
+/// The causes of a `kind` finding that this persona has, given the period summary (habits are
+/// judged against its mean bedtime). Empty for behaviour findings, which are causes themselves.
+pub fn explain(kind: FindingKind, persona: &Persona, period: &PeriodSummary) -> Vec<Cause> {
     candidates(kind)
         .iter()
         .copied()
-        .filter(|&c| has_cause(persona, c, mean_bedtime_h))
+        .filter(|&c| has_cause(persona, c, period))
         .collect()
 }

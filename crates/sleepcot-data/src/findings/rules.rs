@@ -8,7 +8,7 @@ use super::norms::{
 };
 use super::red_flags::{RedFlag, red_flags};
 use super::{Finding, FindingKind};
-use crate::persona::{AgeGroup, ExerciseTiming, Persona, Severity};
+use crate::persona::{AgeGroup, Persona, Severity};
 use crate::report::{NightSummary, PeriodSummary};
 
 /// Which side of the threshold is abnormal.
@@ -258,24 +258,24 @@ pub static RULES: &[Rule] = &[
         metric: "midsleep_sd_min",
         description: "Mid-sleep time varies by more than an hour (standard deviation) across nights.",
         direction: Direction::Above,
-        norm: |_| norm(60.0, "mid-sleep standard deviation of 1 h or less"),
+        norm: |_| norm(60.0, "mid-sleep standard deviation of 60 min or less"),
         measure: |_, p| Some(p.midsleep_sd_min),
         severity_steps: [30.0, 90.0],
         source_url: REGULARITY,
     },
     Rule {
         kind: FindingKind::SocialJetlag,
-        metric: "social_jetlag_h",
-        description: "Mid-sleep on free nights is an hour or more later than on work nights.",
+        metric: "social_jetlag_min",
+        description: "Mid-sleep on weekend nights is 60 minutes or more later than on work nights (needs both kinds of night).",
         direction: Direction::AtLeast,
         norm: |_| {
             norm(
-                1.0,
-                "less than 1 h difference between weekend and weekday mid-sleep",
+                60.0,
+                "less than 60 min between weekend and work-night mid-sleep",
             )
         },
-        measure: |p, s| not_shift(p).then_some(s.social_jetlag_h),
-        severity_steps: [0.5, 1.0],
+        measure: |p, s| s.social_jetlag_min.filter(|_| not_shift(p)),
+        severity_steps: [30.0, 60.0],
         source_url: SOCIAL_JETLAG,
     },
     Rule {
@@ -340,12 +340,12 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         kind: FindingKind::LateCaffeine,
-        metric: "hours_from_last_caffeine_to_bed",
-        description: "The last caffeine (habits.last_caffeine_hour) is less than 6 hours before the mean bedtime.",
+        metric: "minutes_from_last_caffeine_to_bed",
+        description: "The last caffeine (habits.last_caffeine_hour) is less than 360 minutes (6 h) before the mean bedtime.",
         direction: Direction::Below,
-        norm: |_| norm(6.0, "no caffeine in the 6 h before bed"),
-        measure: |p, s| p.habits.caffeine_gap_h(s.mean_bedtime_h),
-        severity_steps: [2.0, 4.0],
+        norm: |_| norm(360.0, "no caffeine in the 360 min (6 h) before bed"),
+        measure: |p, s| p.habits.caffeine_gap_min(s.mean_bedtime_h),
+        severity_steps: [120.0, 240.0],
         source_url: CAFFEINE,
     },
     Rule {
@@ -365,15 +365,16 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         kind: FindingKind::LateExercise,
-        metric: "habits.exercise_minutes_per_week",
-        description: "Regular exercise happens late in the evening (habits.exercise_timing = evening).",
-        direction: Direction::Above,
-        norm: |_| norm(0.0, "vigorous exercise should end more than 1 h before bed"),
+        metric: "habits.evening_exercise_end_before_bed_min",
+        description: "The usual evening exercise session ends 60 minutes or less before bed.",
+        direction: Direction::AtMost,
+        norm: |_| norm(60.0, "vigorous exercise ending more than 60 min before bed"),
         measure: |p, _| {
-            (p.habits.exercise_timing == ExerciseTiming::Evening)
-                .then_some(p.habits.exercise_minutes_per_week as f32)
+            p.habits
+                .evening_exercise_end_before_bed_min
+                .map(|m| m as f32)
         },
-        severity_steps: [150.0, 300.0],
+        severity_steps: [20.0, 40.0],
         source_url: EXERCISE,
     },
     Rule {
@@ -381,7 +382,12 @@ pub static RULES: &[Rule] = &[
         metric: "habits.evening_screen_minutes",
         description: "An hour or more of screen use in the two hours before bed.",
         direction: Direction::AtLeast,
-        norm: |_| norm(60.0, "screens off about 1 h before bed"),
+        norm: |_| {
+            norm(
+                60.0,
+                "under 60 min of screens in the 2 h before bed (screens off about 1 h before bed)",
+            )
+        },
         measure: |p, _| Some(p.habits.evening_screen_minutes as f32),
         severity_steps: [45.0, 90.0],
         source_url: SCREENS,
@@ -407,16 +413,25 @@ pub fn rule_for(kind: FindingKind) -> &'static Rule {
 }
 
 impl Rule {
-    /// Applies the rule; `Some(finding)` when the persona's value is abnormal.
+    /// The rule's value when it is measured, finite and abnormal for the age group.
+    fn abnormal_value(&self, persona: &Persona, period: &PeriodSummary) -> Option<(f32, Norm)> {
+        let value = (self.measure)(persona, period).filter(|v| v.is_finite())?;
+        let norm = (self.norm)(persona.age_group());
+        self.direction
+            .fires(value, norm.threshold)
+            .then_some((value, norm))
+    }
+
+    /// Whether the rule fires on this persona and period.
+    pub fn fires(&self, persona: &Persona, period: &PeriodSummary) -> bool {
+        self.abnormal_value(persona, period).is_some()
+    }
+
+    /// Applies the rule; `Some(finding)` when the persona's value is abnormal. The period's
+    /// values are rounded as the report displays them, so the decision follows the value a
+    /// reader sees.
     pub fn apply(&self, persona: &Persona, period: &PeriodSummary) -> Option<Finding> {
-        let value = (self.measure)(persona, period)?;
-        if !value.is_finite() {
-            return None;
-        }
-        let Norm { threshold, text } = (self.norm)(persona.age_group());
-        if !self.direction.fires(value, threshold) {
-            return None;
-        }
+        let (value, Norm { threshold, text }) = self.abnormal_value(persona, period)?;
         // Rounded to hundredths so that reports print without float noise.
         let deviation = ((value - threshold) * 100.0).round() / 100.0;
         let magnitude = deviation.abs();
@@ -435,7 +450,7 @@ impl Rule {
             threshold,
             deviation,
             severity,
-            explained_by: explain(self.kind, persona, period.mean_bedtime_h),
+            explained_by: explain(self.kind, persona, period),
             source_url: self.source_url.to_string(),
         })
     }

@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::persona::{
-    Chronotype, ConditionSeverity, ExerciseTiming, Habits, Persona, Sex, WorkSchedule,
+    AgeGroup, Chronotype, ConditionSeverity, ExerciseTiming, Habits, Persona, Questionnaires, Sex,
+    Symptom, WorkSchedule,
 };
 use crate::report::{NightSummary, PeriodSummary, Weekday, summarize_period};
 
@@ -22,11 +23,14 @@ fn persona() -> Persona {
             evening_drinks: 0.0,
             exercise_minutes_per_week: 150,
             exercise_timing: ExerciseTiming::Morning,
+            evening_exercise_end_before_bed_min: None,
             evening_screen_minutes: 20,
             naps_per_week: 0,
             nap_minutes: 0,
         },
         conditions: vec![],
+        symptoms: vec![],
+        questionnaires: Questionnaires::default(),
         complaint: "None.".into(),
         goal: "Stay well.".into(),
     }
@@ -149,7 +153,10 @@ fn every_rule_fires_on_a_crafted_report() {
     );
     fires(
         FindingKind::LateExercise,
-        |p| p.habits.exercise_timing = ExerciseTiming::Evening,
+        |p| {
+            p.habits.exercise_timing = ExerciseTiming::Evening;
+            p.habits.evening_exercise_end_before_bed_min = Some(30);
+        },
         keep,
     );
     fires(
@@ -194,7 +201,8 @@ fn findings_carry_norm_deviation_severity_and_causes() {
     );
     assert!(odi.source_url.starts_with("https://"));
     let flags: Vec<_> = r.iter().map(|r| r.kind).collect();
-    assert!(flags.contains(&RedFlagKind::SuspectedModerateSevereApnea));
+    assert!(flags.contains(&RedFlagKind::SuspectedSleepApnea));
+    assert!(flags.contains(&RedFlagKind::LowNightOxygen));
     assert!(flags.contains(&RedFlagKind::DrowsyDrivingRisk));
 
     let mut teen = persona();
@@ -230,4 +238,196 @@ fn insomnia_and_narcolepsy_patterns_raise_red_flags() {
     let (_, r) = kinds(&persona(), &ns);
     assert!(r.contains(&RedFlagKind::ChronicInsomniaPattern), "{r:?}");
     assert!(r.contains(&RedFlagKind::PossibleNarcolepsy), "{r:?}");
+}
+
+/// The red flags raised for a persona changed by `person` on nights changed by `night`.
+fn flags_with(
+    person: impl Fn(&mut Persona),
+    night: impl Fn(&mut NightSummary),
+) -> Vec<RedFlagKind> {
+    let mut p = persona();
+    person(&mut p);
+    p.symptoms.sort();
+    let mut ns = nights();
+    ns.iter_mut().for_each(night);
+    kinds(&p, &ns).1
+}
+
+fn report_symptoms(symptoms: &'static [Symptom]) -> impl Fn(&mut Persona) {
+    move |p: &mut Persona| p.symptoms.extend_from_slice(symptoms)
+}
+
+fn same_night(_: &mut NightSummary) {}
+
+#[test]
+fn a_healthy_persona_has_no_red_flag() {
+    assert!(flags_with(|_| {}, same_night).is_empty());
+}
+
+#[test]
+fn witnessed_apneas_or_gasping_are_red_flags() {
+    for s in [Symptom::WitnessedApneas, Symptom::Gasping] {
+        let p = move |p: &mut Persona| p.symptoms.push(s);
+        assert!(
+            flags_with(p, same_night).contains(&RedFlagKind::WitnessedApneas),
+            "{s:?}"
+        );
+    }
+}
+
+#[test]
+fn loud_snoring_is_a_red_flag_only_with_sleepiness_or_unrefreshing_sleep() {
+    let snoring = flags_with(report_symptoms(&[Symptom::LoudSnoring]), same_night);
+    assert!(!snoring.contains(&RedFlagKind::SnoringWithSleepiness));
+    for other in [Symptom::DaytimeSleepiness, Symptom::UnrefreshingSleep] {
+        let p = move |p: &mut Persona| p.symptoms.extend([Symptom::LoudSnoring, other]);
+        assert!(flags_with(p, same_night).contains(&RedFlagKind::SnoringWithSleepiness));
+    }
+}
+
+#[test]
+fn falling_asleep_while_driving_is_a_red_flag() {
+    let r = flags_with(report_symptoms(&[Symptom::DrowsyDriving]), same_night);
+    assert!(r.contains(&RedFlagKind::FallingAsleepDriving), "{r:?}");
+    assert!(!r.contains(&RedFlagKind::DrowsyDrivingRisk), "{r:?}");
+}
+
+#[test]
+fn odi_of_15_alone_or_5_with_symptoms_suggests_sleep_apnea() {
+    let odi = |v: f32| move |n: &mut NightSummary| n.odi = v;
+    assert!(flags_with(|_| {}, odi(15.0)).contains(&RedFlagKind::SuspectedSleepApnea));
+    assert!(!flags_with(|_| {}, odi(14.9)).contains(&RedFlagKind::SuspectedSleepApnea));
+    assert!(!flags_with(|_| {}, odi(7.0)).contains(&RedFlagKind::SuspectedSleepApnea));
+    for s in [
+        Symptom::LoudSnoring,
+        Symptom::WitnessedApneas,
+        Symptom::Gasping,
+        Symptom::DaytimeSleepiness,
+        Symptom::UnrefreshingSleep,
+    ] {
+        let p = move |p: &mut Persona| p.symptoms.push(s);
+        assert!(
+            flags_with(p, odi(5.0)).contains(&RedFlagKind::SuspectedSleepApnea),
+            "{s:?}"
+        );
+        assert!(
+            !flags_with(p, odi(4.9)).contains(&RedFlagKind::SuspectedSleepApnea),
+            "{s:?}"
+        );
+    }
+}
+
+#[test]
+fn an_spo2_nadir_below_88_is_a_red_flag() {
+    let nadir = |v: f32| move |n: &mut NightSummary| n.spo2_nadir = v;
+    assert!(flags_with(|_| {}, nadir(87.9)).contains(&RedFlagKind::LowNightOxygen));
+    assert!(!flags_with(|_| {}, nadir(88.0)).contains(&RedFlagKind::LowNightOxygen));
+    let mean = |n: &mut NightSummary| n.spo2_mean = 89.5;
+    assert!(flags_with(|_| {}, mean).contains(&RedFlagKind::LowNightOxygen));
+}
+
+#[test]
+fn dream_enactment_is_a_red_flag() {
+    let r = flags_with(report_symptoms(&[Symptom::DreamEnactment]), same_night);
+    assert_eq!(r, vec![RedFlagKind::DreamEnactment]);
+}
+
+#[test]
+fn cataplexy_or_early_rem_with_sleepiness_suggests_narcolepsy() {
+    let cataplexy = flags_with(report_symptoms(&[Symptom::Cataplexy]), same_night);
+    assert!(cataplexy.contains(&RedFlagKind::PossibleNarcolepsy));
+    let one_soremp = |n: &mut NightSummary| {
+        if n.night == 2 {
+            n.rem_latency_min = 10.0;
+        }
+    };
+    assert!(!flags_with(|_| {}, one_soremp).contains(&RedFlagKind::PossibleNarcolepsy));
+    let sleepy = report_symptoms(&[Symptom::DaytimeSleepiness]);
+    assert!(flags_with(sleepy, one_soremp).contains(&RedFlagKind::PossibleNarcolepsy));
+    let epworth = |p: &mut Persona| p.questionnaires.epworth = Some(12);
+    assert!(flags_with(epworth, one_soremp).contains(&RedFlagKind::PossibleNarcolepsy));
+}
+
+#[test]
+fn chest_pain_or_morning_confusion_needs_urgent_care() {
+    for s in [
+        Symptom::NightChestPainOrBreathlessness,
+        Symptom::MorningConfusionOrSevereHeadache,
+    ] {
+        let p = move |p: &mut Persona| p.symptoms.push(s);
+        assert_eq!(
+            flags_with(p, same_night),
+            vec![RedFlagKind::UrgentNightSymptoms]
+        );
+    }
+}
+
+#[test]
+fn an_epworth_of_16_is_severe_sleepiness() {
+    let ess = |v: u32| move |p: &mut Persona| p.questionnaires.epworth = Some(v);
+    assert!(flags_with(ess(16), same_night).contains(&RedFlagKind::SevereSleepiness));
+    assert!(!flags_with(ess(15), same_night).contains(&RedFlagKind::SevereSleepiness));
+    // A driver with severe sleepiness is also at risk on the road.
+    assert!(flags_with(ess(16), same_night).contains(&RedFlagKind::DrowsyDrivingRisk));
+}
+
+#[test]
+fn an_isi_of_15_is_a_chronic_insomnia_flag() {
+    let isi = |v: u32| move |p: &mut Persona| p.questionnaires.insomnia_severity = Some(v);
+    assert!(flags_with(isi(15), same_night).contains(&RedFlagKind::ChronicInsomniaPattern));
+    assert!(!flags_with(isi(14), same_night).contains(&RedFlagKind::ChronicInsomniaPattern));
+}
+
+#[test]
+fn a_sudden_need_for_naps_is_a_red_flag() {
+    let r = flags_with(report_symptoms(&[Symptom::SuddenNeedForNaps]), same_night);
+    assert_eq!(r, vec![RedFlagKind::SuddenNeedForNaps]);
+}
+
+#[test]
+fn every_red_flag_has_a_next_step_and_a_distinct_label() {
+    for a in RedFlagKind::ALL {
+        assert!(!a.next_step().is_empty());
+        for b in RedFlagKind::ALL {
+            if a != b {
+                assert!(!a.label().contains(b.label()), "{a:?} / {b:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn rules_decide_on_the_value_as_displayed() {
+    // A mean WASO of 20.4 min is displayed as 20 min, which is not above the 20 min limit.
+    let mut ns = nights();
+    for (i, n) in ns.iter_mut().enumerate() {
+        n.waso_min = if i < 3 { 21.0 } else { 20.0 };
+    }
+    let period = summarize_period(AgeGroup::Adult, &ns);
+    assert_eq!(period.mean_waso_min, 20.0);
+    assert!(!kinds(&persona(), &ns).0.contains(&FindingKind::HighWaso));
+    // 419.6 min is displayed as 420 min: not below 7 h.
+    for (i, n) in ns.iter_mut().enumerate() {
+        n.total_sleep_min = if i < 3 { 419.0 } else { 420.0 };
+    }
+    assert_eq!(
+        summarize_period(AgeGroup::Adult, &ns).mean_total_sleep_min,
+        420.0
+    );
+    assert!(!kinds(&persona(), &ns).0.contains(&FindingKind::ShortSleep));
+}
+
+#[test]
+fn weekend_averages_are_absent_without_a_weekend_night() {
+    let ns: Vec<_> = nights().into_iter().take(3).collect();
+    let period = summarize_period(AgeGroup::Adult, &ns);
+    assert_eq!(period.weekend_midsleep_h, None);
+    assert_eq!(period.weekend_mean_total_sleep_min, None);
+    assert_eq!(period.social_jetlag_min, None);
+    assert!(period.weekday_midsleep_h.is_some());
+    assert!(
+        !kinds(&persona(), &ns)
+            .0
+            .contains(&FindingKind::SocialJetlag)
+    );
 }

@@ -6,8 +6,8 @@ use rayon::prelude::*;
 
 use super::text::complaint_and_goal;
 use super::{
-    AgeGroup, Chronotype, Condition, ConditionSeverity, ExerciseTiming, Habits, Persona,
-    PopulationMix, Severity, Sex, WorkSchedule,
+    AgeGroup, Chronotype, Condition, ConditionSeverity, EPWORTH_MAX, ExerciseTiming, Habits,
+    ISI_MAX, Persona, PopulationMix, Questionnaires, Severity, Sex, Symptom, WorkSchedule,
 };
 use crate::rng::{Stream, item_rng};
 
@@ -119,8 +119,14 @@ pub fn generate_persona(seed: u64, index: u64, mix: &PopulationMix) -> Persona {
         rng.random_bool(if age >= 80 { 0.4 } else { 0.75 })
     };
 
-    let habits = draw_habits(&mut rng, age, work, &conditions);
-    let (complaint, goal) = complaint_and_goal(&mut rng, age, work, &habits, &conditions);
+    let mut habits = draw_habits(&mut rng, age, work, &conditions);
+    let (complaint, goal, told) = complaint_and_goal(&mut rng, age, work, &habits, &conditions);
+    // Drawn after the complaint, so the earlier draws of a persona stay as they were.
+    if habits.exercise_timing == ExerciseTiming::Evening {
+        habits.evening_exercise_end_before_bed_min = Some(5 * rng.random_range(2..=30));
+    }
+    let symptoms = draw_symptoms(&mut rng, age, work, drives, &conditions, &told);
+    let questionnaires = draw_questionnaires(&mut rng, &conditions, &symptoms);
     Persona {
         id: format!("p{index:06}"),
         age,
@@ -131,8 +137,148 @@ pub fn generate_persona(seed: u64, index: u64, mix: &PopulationMix) -> Persona {
         drives,
         habits,
         conditions,
+        symptoms,
+        questionnaires,
         complaint,
         goal,
+    }
+}
+
+/// The symptoms the complaint reports, plus others drawn from the conditions and, rarely, from
+/// anyone: healthy people snore and doze too, and the rare red-flag symptoms must occur in a
+/// large population so that the teacher's referrals are exercised.
+fn draw_symptoms(
+    rng: &mut ChaCha8Rng,
+    age: u32,
+    work: WorkSchedule,
+    drives: bool,
+    conditions: &[ConditionSeverity],
+    told: &[Symptom],
+) -> Vec<Symptom> {
+    let has = |c: Condition| conditions.iter().any(|x| x.condition == c);
+    let osa = has(Condition::ObstructiveSleepApnea);
+    let mut out: Vec<Symptom> = told.to_vec();
+    let maybe = |rng: &mut ChaCha8Rng, out: &mut Vec<Symptom>, s: Symptom, p: f64| {
+        if !out.contains(&s) && rng.random_bool(p) {
+            out.push(s);
+        }
+    };
+    let adult = age >= 18;
+    maybe(
+        rng,
+        &mut out,
+        Symptom::LoudSnoring,
+        match (osa, adult) {
+            (true, _) => 0.6,
+            (false, true) => 0.08,
+            (false, false) => 0.02,
+        },
+    );
+    maybe(
+        rng,
+        &mut out,
+        Symptom::Gasping,
+        if osa { 0.25 } else { 0.004 },
+    );
+    let sleepy_p = if osa || has(Condition::NarcolepsyLike) {
+        0.5
+    } else if work.is_shift_work() {
+        0.2
+    } else {
+        0.06
+    };
+    maybe(rng, &mut out, Symptom::DaytimeSleepiness, sleepy_p);
+    let unrefreshed_p = if osa || has(Condition::Insomnia) {
+        0.3
+    } else {
+        0.05
+    };
+    maybe(rng, &mut out, Symptom::UnrefreshingSleep, unrefreshed_p);
+    let drowsy_p = match (drives, out.contains(&Symptom::DaytimeSleepiness)) {
+        (false, _) => 0.0,
+        (true, true) => 0.2,
+        (true, false) => 0.005,
+    };
+    maybe(rng, &mut out, Symptom::DrowsyDriving, drowsy_p);
+    maybe(
+        rng,
+        &mut out,
+        Symptom::DreamEnactment,
+        if age >= 50 { 0.02 } else { 0.004 },
+    );
+    let cataplexy_p = if has(Condition::NarcolepsyLike) {
+        0.25
+    } else {
+        0.0
+    };
+    maybe(rng, &mut out, Symptom::Cataplexy, cataplexy_p);
+    maybe(
+        rng,
+        &mut out,
+        Symptom::NightChestPainOrBreathlessness,
+        0.005,
+    );
+    maybe(
+        rng,
+        &mut out,
+        Symptom::MorningConfusionOrSevereHeadache,
+        0.005,
+    );
+    let naps_p = if has(Condition::NarcolepsyLike) {
+        0.0
+    } else {
+        0.01
+    };
+    maybe(rng, &mut out, Symptom::SuddenNeedForNaps, naps_p);
+    let legs_p = if has(Condition::RestlessLegs) {
+        0.5
+    } else {
+        0.02
+    };
+    maybe(rng, &mut out, Symptom::UrgeToMoveLegs, legs_p);
+    out.sort();
+    out
+}
+
+/// Epworth and ISI scores for the people who took them, consistent with their conditions.
+fn draw_questionnaires(
+    rng: &mut ChaCha8Rng,
+    conditions: &[ConditionSeverity],
+    symptoms: &[Symptom],
+) -> Questionnaires {
+    let level = |c: Condition| {
+        conditions
+            .iter()
+            .find(|x| x.condition == c)
+            .map_or(0.0, |x| 1.0 + x.severity.level() as f32)
+    };
+    let score = |rng: &mut ChaCha8Rng, mean: f32, max: u32| {
+        (mean + 3.0 * normal(rng)).round().clamp(0.0, max as f32) as u32
+    };
+    let epworth = if rng.random_bool(0.35) {
+        let sleepy = if symptoms.contains(&Symptom::DaytimeSleepiness) {
+            5.0
+        } else {
+            0.0
+        };
+        let mean = 6.0
+            + sleepy
+            + 3.0 * level(Condition::NarcolepsyLike)
+            + 1.5 * level(Condition::ObstructiveSleepApnea);
+        Some(score(rng, mean, EPWORTH_MAX))
+    } else {
+        None
+    };
+    let insomnia_severity = if rng.random_bool(0.3) {
+        let mean =
+            4.0 + 5.0 * level(Condition::Insomnia) + 2.0 * level(Condition::ShiftWorkDisorder);
+        Some(score(rng, mean, ISI_MAX))
+    } else {
+        None
+    };
+    Questionnaires {
+        epworth,
+        insomnia_severity,
     }
 }
 
@@ -214,6 +360,7 @@ fn draw_habits(
         evening_drinks: round1(evening_drinks),
         exercise_minutes_per_week,
         exercise_timing,
+        evening_exercise_end_before_bed_min: None,
         evening_screen_minutes,
         naps_per_week,
         nap_minutes,

@@ -7,10 +7,12 @@
 
 pub(crate) mod generate;
 mod mix;
+mod symptom;
 mod text;
 
 pub use generate::{generate_persona, generate_personas};
 pub use mix::{MixError, PopulationMix};
+pub use symptom::{EPWORTH_MAX, ISI_MAX, Questionnaires, Symptom};
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +24,19 @@ pub enum Sex {
     Female,
     /// Male.
     Male,
+}
+
+impl Sex {
+    /// Both values.
+    pub const ALL: [Sex; 2] = [Sex::Female, Sex::Male];
+
+    /// The word the report uses.
+    pub fn label(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+        }
+    }
 }
 
 /// Preferred timing of sleep (morningness-eveningness).
@@ -37,6 +52,22 @@ pub enum Chronotype {
 }
 
 impl Chronotype {
+    /// Every chronotype.
+    pub const ALL: [Chronotype; 3] = [
+        Chronotype::Early,
+        Chronotype::Intermediate,
+        Chronotype::Late,
+    ];
+
+    /// The words the report uses.
+    pub fn label(self) -> &'static str {
+        match self {
+            Chronotype::Early => "morning type",
+            Chronotype::Intermediate => "neither morning nor evening type",
+            Chronotype::Late => "evening type",
+        }
+    }
+
     /// Shift of the preferred bedtime relative to an intermediate type, in hours.
     pub fn bedtime_shift_h(self) -> f32 {
         match self {
@@ -64,6 +95,15 @@ pub enum WorkSchedule {
 }
 
 impl WorkSchedule {
+    /// Every schedule.
+    pub const ALL: [WorkSchedule; 5] = [
+        WorkSchedule::School,
+        WorkSchedule::DayWork,
+        WorkSchedule::NightShift,
+        WorkSchedule::RotatingShift,
+        WorkSchedule::Flexible,
+    ];
+
     /// Whether the schedule involves shift work (night or rotating shifts).
     pub fn is_shift_work(self) -> bool {
         matches!(self, WorkSchedule::NightShift | WorkSchedule::RotatingShift)
@@ -96,6 +136,26 @@ pub enum ExerciseTiming {
     Evening,
 }
 
+impl ExerciseTiming {
+    /// The timings of people who exercise, as the report words them (`None` is "no regular
+    /// exercise").
+    pub const ACTIVE: [ExerciseTiming; 3] = [
+        ExerciseTiming::Morning,
+        ExerciseTiming::Afternoon,
+        ExerciseTiming::Evening,
+    ];
+
+    /// The words the report uses.
+    pub fn label(self) -> &'static str {
+        match self {
+            ExerciseTiming::None => "no regular exercise",
+            ExerciseTiming::Morning => "mostly in the morning",
+            ExerciseTiming::Afternoon => "mostly in the afternoon",
+            ExerciseTiming::Evening => "mostly late in the evening",
+        }
+    }
+}
+
 /// Daily habits that influence sleep; all quantities are the person's typical values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Habits {
@@ -113,6 +173,10 @@ pub struct Habits {
     pub exercise_minutes_per_week: u32,
     /// When the exercise usually happens.
     pub exercise_timing: ExerciseTiming,
+    /// Minutes between the end of a usual evening session and bedtime; `None` unless the
+    /// exercise happens in the evening (the timing norm is about sessions close to bed).
+    #[serde(default)]
+    pub evening_exercise_end_before_bed_min: Option<u32>,
     /// Minutes of screen use (phone, tablet, TV) in the two hours before bed.
     pub evening_screen_minutes: u32,
     /// Daytime naps per week.
@@ -126,6 +190,15 @@ impl Habits {
     /// mean after midnight); `None` when the person takes no caffeine.
     pub fn caffeine_gap_h(&self, bedtime_h: f32) -> Option<f32> {
         (self.caffeine_mg_per_day > 0.0).then_some(bedtime_h - self.last_caffeine_hour)
+    }
+
+    /// Minutes from the last caffeine to a bedtime, computed as a reader of the report does:
+    /// from the two clock times as displayed (whole minutes), see
+    /// [`crate::report::minutes_between_clocks`]. `None` when the person takes no caffeine.
+    pub fn caffeine_gap_min(&self, bedtime_h: f32) -> Option<f32> {
+        (self.caffeine_mg_per_day > 0.0).then(|| {
+            crate::report::minutes_between_clocks(self.last_caffeine_hour, bedtime_h) as f32
+        })
     }
 }
 
@@ -286,6 +359,12 @@ pub struct Persona {
     pub habits: Habits,
     /// Conditions with severities; empty for a healthy sleeper.
     pub conditions: Vec<ConditionSeverity>,
+    /// Symptoms the person reports, in [`Symptom::ALL`] order, without repeats.
+    #[serde(default)]
+    pub symptoms: Vec<Symptom>,
+    /// Questionnaire scores, where the person took them.
+    #[serde(default)]
+    pub questionnaires: Questionnaires,
     /// The user's complaint, in their own words.
     pub complaint: String,
     /// What the user wants to achieve.
@@ -309,6 +388,11 @@ impl Persona {
     /// Whether the persona has `condition` at any severity.
     pub fn has(&self, condition: Condition) -> bool {
         self.severity_of(condition).is_some()
+    }
+
+    /// Whether the person reports `symptom`.
+    pub fn reports(&self, symptom: Symptom) -> bool {
+        self.symptoms.contains(&symptom)
     }
 
     /// Whether the persona has no simulated condition.

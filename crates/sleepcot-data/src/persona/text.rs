@@ -3,7 +3,15 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::{Condition, ConditionSeverity, Habits, Severity, WorkSchedule};
+use super::{Condition, ConditionSeverity, Habits, Severity, Symptom, WorkSchedule};
+
+/// A complaint sentence with the symptoms it reports, so text and structured symptoms agree.
+type Complaint = (&'static str, &'static [Symptom]);
+
+/// Picks one complaint uniformly.
+fn pick_complaint(rng: &mut ChaCha8Rng, options: &[Complaint]) -> Complaint {
+    options[rng.random_range(0..options.len())]
+}
 
 /// Picks one option uniformly.
 pub(super) fn pick<'a>(rng: &mut ChaCha8Rng, options: &[&'a str]) -> &'a str {
@@ -11,26 +19,36 @@ pub(super) fn pick<'a>(rng: &mut ChaCha8Rng, options: &[&'a str]) -> &'a str {
 }
 
 /// The complaint follows the most severe condition (ties: the first in [`Condition::ALL`]
-/// order); without a condition it follows the schedule or the most salient habit.
+/// order); without a condition it follows the schedule or the most salient habit. Returns the
+/// complaint, the goal and the symptoms the complaint reports.
 pub(super) fn complaint_and_goal(
     rng: &mut ChaCha8Rng,
     age: u32,
     work: WorkSchedule,
     habits: &Habits,
     conditions: &[ConditionSeverity],
-) -> (String, String) {
+) -> (String, String, Vec<Symptom>) {
     let main = conditions
         .iter()
         .max_by_key(|c| (c.severity, std::cmp::Reverse(c.condition)))
         .copied();
-    let (complaint, goal): (&str, &str) = match main.map(|c| c.condition) {
+    let ((complaint, symptoms), goal): (Complaint, &str) = match main.map(|c| c.condition) {
         Some(Condition::Insomnia) => (
-            pick(
+            pick_complaint(
                 rng,
                 &[
-                    "I lie awake for ages before I fall asleep and wake up several times a night.",
-                    "My mind races at night; it takes me forever to drift off and I wake at 3 am.",
-                    "I can't stay asleep, and once I'm up I can't get back to sleep.",
+                    (
+                        "I lie awake for ages before I fall asleep and wake up several times a night.",
+                        &[],
+                    ),
+                    (
+                        "My mind races at night; it takes me forever to drift off and I wake at 3 am.",
+                        &[],
+                    ),
+                    (
+                        "I can't stay asleep, and once I'm up I can't get back to sleep.",
+                        &[],
+                    ),
                 ],
             ),
             pick(
@@ -42,12 +60,25 @@ pub(super) fn complaint_and_goal(
             ),
         ),
         Some(Condition::ObstructiveSleepApnea) => (
-            pick(
+            pick_complaint(
                 rng,
                 &[
-                    "My partner says I snore loudly and sometimes stop breathing; I wake up unrefreshed.",
-                    "I wake up with a dry mouth and a headache and feel tired all day despite enough hours in bed.",
-                    "I snore and keep nodding off in the afternoon.",
+                    (
+                        "My partner says I snore loudly and sometimes stop breathing; I wake up unrefreshed.",
+                        &[
+                            Symptom::LoudSnoring,
+                            Symptom::WitnessedApneas,
+                            Symptom::UnrefreshingSleep,
+                        ],
+                    ),
+                    (
+                        "I wake up with a dry mouth and feel tired all day despite enough hours in bed.",
+                        &[Symptom::DaytimeSleepiness, Symptom::UnrefreshingSleep],
+                    ),
+                    (
+                        "I snore loudly and keep nodding off in the afternoon.",
+                        &[Symptom::LoudSnoring, Symptom::DaytimeSleepiness],
+                    ),
                 ],
             ),
             pick(
@@ -59,11 +90,17 @@ pub(super) fn complaint_and_goal(
             ),
         ),
         Some(Condition::DelayedSleepPhase) => (
-            pick(
+            pick_complaint(
                 rng,
                 &[
-                    "I'm never tired before 2 am, so getting up for work is a struggle.",
-                    "I only feel sleepy very late at night and I'm exhausted on weekday mornings.",
+                    (
+                        "I'm never tired before 2 am, so getting up for work is a struggle.",
+                        &[],
+                    ),
+                    (
+                        "I only feel sleepy very late at night and I'm exhausted on weekday mornings.",
+                        &[],
+                    ),
                 ],
             ),
             pick(
@@ -75,11 +112,17 @@ pub(super) fn complaint_and_goal(
             ),
         ),
         Some(Condition::ShiftWorkDisorder) => (
-            pick(
+            pick_complaint(
                 rng,
                 &[
-                    "Since starting shifts I can't sleep properly during the day and feel foggy at work.",
-                    "My shift pattern wrecks my sleep; I'm tired on shift and wide awake when I should sleep.",
+                    (
+                        "Since starting shifts I can't sleep properly during the day and feel foggy at work.",
+                        &[],
+                    ),
+                    (
+                        "My shift pattern wrecks my sleep; I'm tired on shift and wide awake when I should sleep.",
+                        &[Symptom::DaytimeSleepiness],
+                    ),
                 ],
             ),
             pick(
@@ -91,11 +134,17 @@ pub(super) fn complaint_and_goal(
             ),
         ),
         Some(Condition::RestlessLegs) => (
-            pick(
+            pick_complaint(
                 rng,
                 &[
-                    "My legs feel crawly in the evening and I have to move them, so I can't settle.",
-                    "I get an urge to move my legs when I lie down and my sleep is restless.",
+                    (
+                        "My legs feel crawly in the evening and I have to move them, so I can't settle.",
+                        &[Symptom::UrgeToMoveLegs],
+                    ),
+                    (
+                        "I get an urge to move my legs when I lie down and my sleep is restless.",
+                        &[Symptom::UrgeToMoveLegs],
+                    ),
                 ],
             ),
             pick(
@@ -107,11 +156,21 @@ pub(super) fn complaint_and_goal(
             ),
         ),
         Some(Condition::NarcolepsyLike) => (
-            pick(
+            pick_complaint(
                 rng,
                 &[
-                    "I fall asleep during the day even after a full night, and I dream as soon as I nod off.",
-                    "I'm sleepy all day and need several naps; my night sleep is broken.",
+                    (
+                        "I fall asleep during the day even after a full night, and I dream as soon as I nod off.",
+                        &[Symptom::DaytimeSleepiness],
+                    ),
+                    (
+                        "I'm sleepy all day and need several naps; my night sleep is broken.",
+                        &[Symptom::DaytimeSleepiness],
+                    ),
+                    (
+                        "I doze off during the day, and my knees go weak when I laugh.",
+                        &[Symptom::DaytimeSleepiness, Symptom::Cataplexy],
+                    ),
                 ],
             ),
             pick(
@@ -122,7 +181,10 @@ pub(super) fn complaint_and_goal(
                 ],
             ),
         ),
-        None => healthy_text(rng, age, work, habits),
+        None => {
+            let (complaint, goal) = healthy_text(rng, age, work, habits);
+            ((complaint, &[]), goal)
+        }
     };
     let complaint = match main {
         Some(c) if c.severity == Severity::Severe => {
@@ -130,7 +192,7 @@ pub(super) fn complaint_and_goal(
         }
         _ => complaint.to_string(),
     };
-    (complaint, goal.to_string())
+    (complaint, goal.to_string(), symptoms.to_vec())
 }
 
 fn healthy_text(

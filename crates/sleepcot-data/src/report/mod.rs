@@ -69,8 +69,28 @@ impl Weekday {
 
 /// Formats a clock-hour value of the report convention (see the module docs) as `HH:MM`.
 pub fn clock_label(hours: f32) -> String {
-    let minutes = (hours * 60.0).round().rem_euclid(24.0 * 60.0) as u32;
+    let minutes = clock_minutes(hours);
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// The clock time of `hours` (report convention) in whole minutes since midnight, as
+/// [`clock_label`] displays it.
+pub fn clock_minutes(hours: f32) -> u32 {
+    (hours as f64 * 60.0).round().rem_euclid(24.0 * 60.0) as u32
+}
+
+/// Minutes from the clock time `from` to the later clock time `to`, both as displayed (whole
+/// minutes, wrapped onto one day): what a reader computes from two `HH:MM` values. A `from`
+/// up to 6 h after `to` (caffeine after bedtime, say) counts as 0 rather than as most of a day.
+pub fn minutes_between_clocks(from: f32, to: f32) -> u32 {
+    minutes_between(clock_minutes(from), clock_minutes(to))
+}
+
+/// [`minutes_between_clocks`] on clock times already in whole minutes since midnight.
+fn minutes_between(from_min: u32, to_min: u32) -> u32 {
+    let day = 24 * 60;
+    let d = (to_min + day - from_min % day) % day;
+    if d > 18 * 60 { 0 } else { d }
 }
 
 /// One night as a wearable would summarise it. Every value is computed from the simulated
@@ -210,16 +230,19 @@ pub struct PeriodSummary {
     pub midsleep_sd_min: f32,
     /// Standard deviation of total sleep, minutes.
     pub total_sleep_sd_min: f32,
-    /// Mean mid-sleep time on work nights, clock hours (0 if there were none).
-    pub weekday_midsleep_h: f32,
-    /// Mean mid-sleep time on weekend nights, clock hours (0 if there were none).
-    pub weekend_midsleep_h: f32,
-    /// Social jetlag: weekend minus weekday mid-sleep, hours (0 without both kinds of night).
-    pub social_jetlag_h: f32,
-    /// Mean total sleep on work nights, minutes.
-    pub weekday_mean_total_sleep_min: f32,
-    /// Mean total sleep on weekend nights, minutes.
-    pub weekend_mean_total_sleep_min: f32,
+    /// Mean mid-sleep time on work nights, clock hours to the minute; `None` (not measured)
+    /// without a work night.
+    pub weekday_midsleep_h: Option<f32>,
+    /// Mean mid-sleep time on weekend nights, clock hours to the minute; `None` (not
+    /// measured) without a weekend night.
+    pub weekend_midsleep_h: Option<f32>,
+    /// Social jetlag: weekend minus work-night mid-sleep as displayed, whole minutes; `None`
+    /// without both kinds of night.
+    pub social_jetlag_min: Option<f32>,
+    /// Mean total sleep on work nights, minutes; `None` without a work night.
+    pub weekday_mean_total_sleep_min: Option<f32>,
+    /// Mean total sleep on weekend nights, minutes; `None` without a weekend night.
+    pub weekend_mean_total_sleep_min: Option<f32>,
     /// Index of the night with the lowest SpO2 nadir.
     pub worst_spo2_night: u32,
     /// That night's nadir, %.

@@ -21,45 +21,59 @@ fn sd(values: impl Iterator<Item = f32> + Clone) -> f32 {
     }
 }
 
-fn round2(x: f32) -> f32 {
-    (x * 100.0).round() / 100.0
+/// Rounds to `decimals` places, half away from zero, as the report displays the value
+/// ([`crate::teacher::format`]); decisions on the rounded value follow what a reader sees.
+fn round_to(x: f32, decimals: i32) -> f32 {
+    let scale = 10f64.powi(decimals);
+    ((x as f64 * scale).round() / scale) as f32
 }
 
-/// Summarises nights for a person of the given age group. All values are rounded to two
-/// decimals so that reports print compactly; an empty slice gives zeros.
+/// A clock hour rounded to the whole minute.
+fn to_minute(hours: f32) -> f32 {
+    ((hours as f64 * 60.0).round() / 60.0) as f32
+}
+
+/// Summarises nights for a person of the given age group. Every value is rounded to the
+/// precision the report displays it with (whole minutes, bpm and ms; one decimal for shares,
+/// rates and counts per night; clock times to the minute), so a rule decides on exactly the
+/// number a reader sees. Averages over work or weekend nights are `None` when there was no such
+/// night; other fields of an empty slice are zero.
 pub fn summarize_period(group: AgeGroup, nights: &[NightSummary]) -> PeriodSummary {
-    let m = |f: fn(&NightSummary) -> f32| round2(mean(nights.iter().map(f)));
+    let m =
+        |f: fn(&NightSummary) -> f32, decimals: i32| round_to(mean(nights.iter().map(f)), decimals);
     let count = |f: &dyn Fn(&NightSummary) -> bool| nights.iter().filter(|n| f(n)).count() as u32;
     let min_sleep = sleep_range_h(group).0 * 60.0;
     let waso_limit = waso_limit_min(group);
     let midsleep = |n: &NightSummary| (n.bedtime_h + n.wake_time_h) / 2.0;
     let weekday = || nights.iter().filter(|n| !n.is_weekend);
     let weekend = || nights.iter().filter(|n| n.is_weekend);
-    let weekday_mid = mean(weekday().map(midsleep));
-    let weekend_mid = mean(weekend().map(midsleep));
-    let jetlag = if weekday().next().is_some() && weekend().next().is_some() {
-        weekend_mid - weekday_mid
-    } else {
-        0.0
+    let some_mean = |it: &mut dyn Iterator<Item = f32>| {
+        let values: Vec<f32> = it.collect();
+        (!values.is_empty()).then(|| mean(values.into_iter()))
     };
+    let weekday_mid = some_mean(&mut weekday().map(midsleep)).map(to_minute);
+    let weekend_mid = some_mean(&mut weekend().map(midsleep)).map(to_minute);
+    let jetlag = weekday_mid
+        .zip(weekend_mid)
+        .map(|(work, free)| super::minutes_between_clocks(work, free) as f32);
     let worst = nights
         .iter()
         .min_by(|a, b| a.spo2_nadir.total_cmp(&b.spo2_nadir));
     PeriodSummary {
         nights: nights.len() as u32,
-        mean_time_in_bed_min: m(|n| n.time_in_bed_min),
-        mean_total_sleep_min: m(|n| n.total_sleep_min),
-        mean_efficiency_pct: m(|n| n.efficiency_pct),
-        mean_onset_latency_min: m(|n| n.onset_latency_min),
-        mean_waso_min: m(|n| n.waso_min),
-        mean_awakenings: m(|n| n.awakenings as f32),
-        mean_light_min: m(|n| n.light_min),
-        mean_deep_min: m(|n| n.deep_min),
-        mean_rem_min: m(|n| n.rem_min),
-        mean_light_pct: m(|n| n.light_pct),
-        mean_deep_pct: m(|n| n.deep_pct),
-        mean_rem_pct: m(|n| n.rem_pct),
-        mean_rem_latency_min: m(|n| n.rem_latency_min),
+        mean_time_in_bed_min: m(|n| n.time_in_bed_min, 0),
+        mean_total_sleep_min: m(|n| n.total_sleep_min, 0),
+        mean_efficiency_pct: m(|n| n.efficiency_pct, 1),
+        mean_onset_latency_min: m(|n| n.onset_latency_min, 0),
+        mean_waso_min: m(|n| n.waso_min, 0),
+        mean_awakenings: m(|n| n.awakenings as f32, 1),
+        mean_light_min: m(|n| n.light_min, 0),
+        mean_deep_min: m(|n| n.deep_min, 0),
+        mean_rem_min: m(|n| n.rem_min, 0),
+        mean_light_pct: m(|n| n.light_pct, 1),
+        mean_deep_pct: m(|n| n.deep_pct, 1),
+        mean_rem_pct: m(|n| n.rem_pct, 1),
+        mean_rem_latency_min: m(|n| n.rem_latency_min, 0),
         min_rem_latency_min: if nights.is_empty() {
             0.0
         } else {
@@ -68,33 +82,35 @@ pub fn summarize_period(group: AgeGroup, nights: &[NightSummary]) -> PeriodSumma
                 .map(|n| n.rem_latency_min)
                 .fold(f32::INFINITY, f32::min)
         },
-        mean_resting_hr: m(|n| n.resting_hr),
-        mean_hr: m(|n| n.mean_hr),
-        mean_hrv_rmssd_ms: m(|n| n.hrv_rmssd_ms),
-        mean_spo2: m(|n| n.spo2_mean),
-        mean_spo2_nadir: m(|n| n.spo2_nadir),
-        mean_odi: m(|n| n.odi),
+        mean_resting_hr: m(|n| n.resting_hr, 0),
+        mean_hr: m(|n| n.mean_hr, 1),
+        mean_hrv_rmssd_ms: m(|n| n.hrv_rmssd_ms, 0),
+        mean_spo2: m(|n| n.spo2_mean, 1),
+        mean_spo2_nadir: m(|n| n.spo2_nadir, 1),
+        mean_odi: m(|n| n.odi, 1),
         max_odi: nights.iter().map(|n| n.odi).fold(0.0, f32::max),
-        mean_respiratory_rate: m(|n| n.respiratory_rate),
-        mean_movement_index: m(|n| n.movement_index),
-        mean_sleep_score: m(|n| n.sleep_score as f32),
+        mean_respiratory_rate: m(|n| n.respiratory_rate, 1),
+        mean_movement_index: m(|n| n.movement_index, 1),
+        mean_sleep_score: m(|n| n.sleep_score as f32, 0),
         nights_short_sleep: count(&|n| n.total_sleep_min < min_sleep),
         nights_long_latency: count(&|n| n.onset_latency_min > 30.0),
         nights_high_waso: count(&|n| n.waso_min > waso_limit),
         nights_low_efficiency: count(&|n| n.efficiency_pct < 85.0),
         nights_soremp: count(&|n| n.rem_latency_min <= 15.0),
         nights_elevated_odi: count(&|n| n.odi >= 5.0),
-        mean_bedtime_h: m(|n| n.bedtime_h),
-        mean_wake_time_h: m(|n| n.wake_time_h),
-        bedtime_sd_min: round2(sd(nights.iter().map(|n| n.bedtime_h)) * 60.0),
-        wake_time_sd_min: round2(sd(nights.iter().map(|n| n.wake_time_h)) * 60.0),
-        midsleep_sd_min: round2(sd(nights.iter().map(midsleep)) * 60.0),
-        total_sleep_sd_min: round2(sd(nights.iter().map(|n| n.total_sleep_min))),
-        weekday_midsleep_h: round2(weekday_mid),
-        weekend_midsleep_h: round2(weekend_mid),
-        social_jetlag_h: round2(jetlag),
-        weekday_mean_total_sleep_min: round2(mean(weekday().map(|n| n.total_sleep_min))),
-        weekend_mean_total_sleep_min: round2(mean(weekend().map(|n| n.total_sleep_min))),
+        mean_bedtime_h: to_minute(mean(nights.iter().map(|n| n.bedtime_h))),
+        mean_wake_time_h: to_minute(mean(nights.iter().map(|n| n.wake_time_h))),
+        bedtime_sd_min: round_to(sd(nights.iter().map(|n| n.bedtime_h)) * 60.0, 0),
+        wake_time_sd_min: round_to(sd(nights.iter().map(|n| n.wake_time_h)) * 60.0, 0),
+        midsleep_sd_min: round_to(sd(nights.iter().map(midsleep)) * 60.0, 0),
+        total_sleep_sd_min: round_to(sd(nights.iter().map(|n| n.total_sleep_min)), 0),
+        weekday_midsleep_h: weekday_mid,
+        weekend_midsleep_h: weekend_mid,
+        social_jetlag_min: jetlag,
+        weekday_mean_total_sleep_min: some_mean(&mut weekday().map(|n| n.total_sleep_min))
+            .map(|v| round_to(v, 0)),
+        weekend_mean_total_sleep_min: some_mean(&mut weekend().map(|n| n.total_sleep_min))
+            .map(|v| round_to(v, 0)),
         worst_spo2_night: worst.map_or(0, |n| n.night),
         worst_spo2_nadir: worst.map_or(0.0, |n| n.spo2_nadir),
     }

@@ -5,7 +5,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::baseline::Baseline;
 use crate::persona::generate::normal;
-use crate::persona::{Condition, ExerciseTiming, Persona, WorkSchedule};
+use crate::persona::{Condition, Persona, WorkSchedule};
 use crate::report::Weekday;
 
 /// Everything the epoch engine needs for one night. Times in epochs are counted from
@@ -158,7 +158,10 @@ impl NightPlan {
             arousal *= 1.0 + 0.25 * e;
         }
         latency += (h.evening_screen_minutes as f32 - 60.0).max(0.0) / 8.0;
-        if h.exercise_timing == ExerciseTiming::Evening && rng.random_bool(0.5) {
+        let late_session = h
+            .evening_exercise_end_before_bed_min
+            .is_some_and(|m| m <= 60);
+        if late_session && rng.random_bool(0.5) {
             latency += 5.0;
         }
         if long_naps {

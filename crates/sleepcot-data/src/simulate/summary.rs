@@ -16,6 +16,11 @@ fn round1(x: f32) -> f32 {
     (x * 10.0).round() / 10.0
 }
 
+/// Whole units (minutes, bpm, ms), as the report displays them.
+fn round0(x: f32) -> f32 {
+    x.round()
+}
+
 /// Oxygen desaturation index detector, fed the sleep epochs in order: an event starts when
 /// SpO2 falls at least 4 points below a running baseline and ends when it recovers to within
 /// 1.5 points; the baseline is an exponential average of SpO2 outside events. Wake epochs are
@@ -156,12 +161,12 @@ pub fn summarize_night(plan: &NightPlan, group: AgeGroup, buf: &NightBuffers) ->
         weekday: plan.weekday,
         is_weekend: plan.is_weekend,
         bedtime_h: plan.bedtime_h,
-        wake_time_h: plan.bedtime_h + tib / 60.0,
-        time_in_bed_min: tib,
-        total_sleep_min: tst,
+        wake_time_h: plan.bedtime_h + round0(tib) / 60.0,
+        time_in_bed_min: round0(tib),
+        total_sleep_min: round0(tst),
         efficiency_pct: efficiency,
-        onset_latency_min: latency,
-        waso_min: waso,
+        onset_latency_min: round0(latency),
+        waso_min: round0(waso),
         awakenings,
         light_min: minutes(light),
         deep_min: minutes(counts[3]),
@@ -169,10 +174,10 @@ pub fn summarize_night(plan: &NightPlan, group: AgeGroup, buf: &NightBuffers) ->
         light_pct: share(light),
         deep_pct,
         rem_pct,
-        rem_latency_min: minutes(rem_latency_epochs),
-        resting_hr: round1(resting),
+        rem_latency_min: round0(minutes(rem_latency_epochs)),
+        resting_hr: round0(resting),
         mean_hr: round1(mean_hr),
-        hrv_rmssd_ms: round1(per_sleep(hrv_sum)),
+        hrv_rmssd_ms: round0(per_sleep(hrv_sum)),
         spo2_mean: round1(spo2_mean),
         spo2_nadir: round1(nadir),
         odi,

@@ -7,7 +7,8 @@
 //! | quantity | unit | rounding |
 //! |---|---|---|
 //! | durations, latencies, WASO | `min` | whole minutes |
-//! | sleep time in hours | `h` | one decimal |
+//! | sleep time in hours | `h` and `min` | whole minutes (`6 h 57 min`) |
+//! | not measured | — | the words `not measured`, never a number |
 //! | shares, efficiency, SpO2 | `%` | one decimal |
 //! | heart rate | `bpm` | whole |
 //! | HRV (RMSSD) | `ms` | whole |
@@ -40,10 +41,21 @@ pub fn minutes(v: impl Into<f64>) -> String {
     format!("{} min", v.round() as i64)
 }
 
-/// Minutes shown as hours with one decimal: `6.9 h`.
-pub fn hours_from_minutes(v: impl Into<f64>) -> String {
-    let v: f64 = v.into();
-    format!("{:.1} h", round1(v / 60.0))
+/// Whole minutes shown as hours and minutes: `6 h 57 min` (never rounded to a tenth of an
+/// hour, which could put 417 min on the 7 h line).
+pub fn hours_minutes(v: impl Into<f64>) -> String {
+    let total = v.into().round() as i64;
+    let (h, m) = (total.div_euclid(60), total.rem_euclid(60));
+    format!("{h} h {m} min")
+}
+
+/// What the report shows for a value that was not measured (a weekend average without a
+/// weekend night, a signal the device does not record): never a number.
+pub const NOT_MEASURED: &str = "not measured";
+
+/// `show(value)` when measured, [`NOT_MEASURED`] otherwise.
+pub fn or_not_measured<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {
+    value.map_or_else(|| NOT_MEASURED.to_string(), show)
 }
 
 /// A percentage with one decimal: `86.4 %`.
@@ -109,7 +121,9 @@ mod tests {
     #[test]
     fn numbers_follow_the_rounding_convention() {
         assert_eq!(minutes(411.6), "412 min");
-        assert_eq!(hours_from_minutes(414.0), "6.9 h");
+        assert_eq!(hours_minutes(417.0), "6 h 57 min");
+        assert_eq!(hours_minutes(419.6), "7 h 0 min");
+        assert_eq!(or_not_measured(None::<f32>, minutes), "not measured");
         assert_eq!(percent(86.44), "86.4 %");
         assert_eq!(percent(-0.01), "0.0 %");
         assert_eq!(bpm(57.5), "58 bpm");

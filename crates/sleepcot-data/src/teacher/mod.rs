@@ -18,6 +18,7 @@ pub mod format;
 pub mod parse;
 pub mod phrasing;
 pub mod prompt;
+pub mod read;
 mod recommendation;
 pub mod render;
 pub mod select;
@@ -28,6 +29,7 @@ pub use prompt::{
     ChatMessage, SCIENCE_SYSTEM_PROMPT, SYSTEM_PROMPT, few_shot_prompt, system_prompt,
     system_prompt_for, user_message,
 };
+pub use read::{ReadError, read_report};
 pub use recommendation::quote_value;
 pub use render::render_report;
 pub use select::{SelectedTeacher, TeacherConfig};

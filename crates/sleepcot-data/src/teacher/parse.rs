@@ -86,14 +86,8 @@ pub fn mentioned_red_flags(text: &str) -> Vec<RedFlagKind> {
     out
 }
 
-/// Every red-flag kind (the findings module has no list of them).
-pub const RED_FLAG_KINDS: [RedFlagKind; 5] = [
-    RedFlagKind::SuspectedModerateSevereApnea,
-    RedFlagKind::PossibleNarcolepsy,
-    RedFlagKind::ChronicInsomniaPattern,
-    RedFlagKind::SevereShortSleepTeen,
-    RedFlagKind::DrowsyDrivingRisk,
-];
+/// Every red-flag kind, in referral order (the same list as [`RedFlagKind::ALL`]).
+pub const RED_FLAG_KINDS: [RedFlagKind; 13] = RedFlagKind::ALL;
 
 /// Whether a line (after leading whitespace and markdown emphasis) starts with `marker`,
 /// compared case-insensitively; returns the rest of the line if so.

@@ -11,41 +11,18 @@ use std::cmp::Ordering;
 use rand::Rng;
 
 use super::format::{
-    ANSWER_MARKER, REFERRAL_MARKER, bpm, clock, hours_from_minutes, millis, minutes, night_name,
-    one_decimal, per_hour, percent, tag, whole,
+    ANSWER_MARKER, REFERRAL_MARKER, bpm, clock, hours_minutes, millis, minutes, night_name,
+    one_decimal, or_not_measured, per_hour, percent, tag,
 };
 use super::phrasing::{join_list, pick, say};
 use super::{TeacherError, TeacherOutput};
-use crate::findings::{Cause, Finding, FindingKind, RedFlag, RedFlagKind, rule_for, sleep_range_h};
+use crate::findings::{Cause, Finding, FindingKind, RedFlag, rule_for, sleep_range_h};
+use crate::persona::Persona;
 use crate::report::Report;
-
-/// The findings a red flag rests on: they are addressed before everything else.
-pub fn red_flag_findings(kind: RedFlagKind) -> &'static [FindingKind] {
-    match kind {
-        RedFlagKind::SuspectedModerateSevereApnea => {
-            &[FindingKind::ElevatedOdi, FindingKind::LowSpo2Nadir]
-        }
-        RedFlagKind::PossibleNarcolepsy => &[FindingKind::ShortRemLatency],
-        RedFlagKind::ChronicInsomniaPattern => &[
-            FindingKind::LowEfficiency,
-            FindingKind::LongOnsetLatency,
-            FindingKind::HighWaso,
-        ],
-        RedFlagKind::SevereShortSleepTeen => &[FindingKind::ShortSleep],
-        RedFlagKind::DrowsyDrivingRisk => &[
-            FindingKind::ShortSleep,
-            FindingKind::ElevatedOdi,
-            FindingKind::LowSpo2Nadir,
-            FindingKind::ShortRemLatency,
-        ],
-    }
-}
 
 /// Whether `kind` is one of the findings behind any of `flags`.
 pub fn is_red_flag_related(kind: FindingKind, flags: &[RedFlag]) -> bool {
-    flags
-        .iter()
-        .any(|f| red_flag_findings(f.kind).contains(&kind))
+    flags.iter().any(|f| f.kind.findings().contains(&kind))
 }
 
 /// Size of a deviation relative to its threshold (the absolute deviation when the threshold is
@@ -80,13 +57,14 @@ pub fn prioritise(report: &Report) -> Vec<&Finding> {
 /// A finding's value written with the report's number conventions.
 pub fn quote_value(kind: FindingKind, value: f32) -> String {
     match kind {
-        FindingKind::ShortSleep => {
-            format!("{} ({})", hours_from_minutes(value), minutes(value))
-        }
+        FindingKind::ShortSleep => format!("{} ({})", minutes(value), hours_minutes(value)),
         FindingKind::LongOnsetLatency
         | FindingKind::HighWaso
         | FindingKind::ShortRemLatency
         | FindingKind::IrregularSchedule
+        | FindingKind::SocialJetlag
+        | FindingKind::LateCaffeine
+        | FindingKind::LateExercise
         | FindingKind::EveningScreens
         | FindingKind::LongNaps => minutes(value),
         FindingKind::FrequentAwakenings => format!("{} per night", one_decimal(value)),
@@ -95,14 +73,10 @@ pub fn quote_value(kind: FindingKind, value: f32) -> String {
         | FindingKind::LowRemShare
         | FindingKind::LowSpo2Nadir => percent(value),
         FindingKind::ElevatedOdi | FindingKind::HighMovement => per_hour(value),
-        FindingKind::SocialJetlag | FindingKind::LateCaffeine => {
-            format!("{} h", one_decimal(value))
-        }
         FindingKind::LateSleepPhase => clock(value),
         FindingKind::ElevatedRestingHr => bpm(value),
         FindingKind::LowHrv => millis(value),
         FindingKind::EveningAlcohol => format!("{} drinks", one_decimal(value)),
-        FindingKind::LateExercise => format!("{} min/week", whole(value)),
     }
 }
 
@@ -125,9 +99,9 @@ fn metric_phrase(kind: FindingKind) -> &'static str {
         FindingKind::ElevatedRestingHr => "average lowest sleeping heart rate",
         FindingKind::LowHrv => "average night-time HRV (RMSSD)",
         FindingKind::HighMovement => "average movement index",
-        FindingKind::LateCaffeine => "gap between the last caffeine and bedtime",
+        FindingKind::LateCaffeine => "time from the last caffeine to bedtime",
         FindingKind::EveningAlcohol => "drinks in the evening before bed",
-        FindingKind::LateExercise => "exercise done late in the evening",
+        FindingKind::LateExercise => "time from the end of evening exercise to bedtime",
         FindingKind::EveningScreens => "screen time in the 2 h before bed",
         FindingKind::LongNaps => "typical nap length",
     }
@@ -152,8 +126,8 @@ fn night_detail(kind: FindingKind, report: &Report) -> Option<String> {
         )),
         FindingKind::SocialJetlag => Some(format!(
             "mid-sleep {} on work nights versus {} on weekend nights",
-            clock(p.weekday_midsleep_h),
-            clock(p.weekend_midsleep_h)
+            or_not_measured(p.weekday_midsleep_h, clock),
+            or_not_measured(p.weekend_midsleep_h, clock)
         )),
         _ => None,
     }
@@ -180,7 +154,7 @@ const INTRO_NORM: &[&str] = &[
 const NORM: &[&str] = &[
     "- {tag} {value} is {dir} the norm ({norm}); a {severity} deviation.",
     "- {tag} The norm is {norm}; {value} is {dir} it, a {severity} deviation.",
-    "- {tag} {value} against a norm of {norm}: {dir} it ({severity}).",
+    "- {tag} Against a norm of {norm}, {value} is {dir} it ({severity}).",
 ];
 
 const INFORMATIONAL: &[&str] = &[
@@ -282,7 +256,29 @@ const REFERRAL: &[&str] = &[
     "talk to a doctor soon about {flags}.",
 ];
 
-/// The advice for a finding; `{min_h}` and `{cutoff}` are filled from the report.
+/// The advice for a finding that a red flag backs, where the medical step is part of the
+/// advice (the referral line names it too); `None` where the self-care advice already fits.
+fn flagged_advice_templates(kind: FindingKind) -> Option<&'static [&'static str]> {
+    match kind {
+        FindingKind::ElevatedOdi => Some(&[
+            "Get the repeated oxygen dips assessed with a sleep study (home test or polysomnography); until then avoid alcohol near bedtime and try side sleeping",
+            "Ask for a sleep study to check for sleep apnea, and meanwhile skip evening alcohol and sleep on your side",
+        ]),
+        FindingKind::LowSpo2Nadir => Some(&[
+            "Have the low overnight oxygen checked by a doctor, and avoid alcohol and sedatives at night until then",
+            "Low night-time oxygen deserves a medical check; keep alcohol and sleeping pills out of the evening meanwhile",
+        ]),
+        FindingKind::ShortRemLatency => Some(&[
+            "REM sleep starting right after sleep onset should be assessed by a sleep physician; meanwhile avoid sleep deprivation",
+            "Have the early REM onset checked by a sleep specialist, and keep a regular schedule with enough sleep until then",
+        ]),
+        _ => None,
+    }
+}
+
+/// The self-care advice for a finding; `{min_h}` and `{cutoff}` are filled from the report.
+/// None of it sends the person to a doctor: without a red flag the reply is self-management,
+/// and with one the referral line (and [`flagged_advice_templates`]) carries the medical step.
 fn advice_templates(kind: FindingKind) -> &'static [&'static str] {
     match kind {
         FindingKind::ShortSleep => &[
@@ -314,16 +310,16 @@ fn advice_templates(kind: FindingKind) -> &'static [&'static str] {
             "Protect the last hours of sleep, where most REM happens, and keep alcohol away from bedtime",
         ],
         FindingKind::ShortRemLatency => &[
-            "REM sleep starting right after sleep onset should be assessed by a sleep physician; meanwhile avoid sleep deprivation",
-            "Have the early REM onset checked by a sleep specialist, and keep a regular schedule with enough sleep until then",
+            "REM right after falling asleep on a single night can follow sleep loss or alcohol; keep a regular schedule with enough sleep and see whether it repeats",
+            "Keep the schedule regular and sleep long enough, since one early REM onset often follows sleep debt, and watch whether it comes back",
         ],
         FindingKind::ElevatedOdi => &[
-            "Get the repeated oxygen dips assessed with a sleep apnea test (home test or polysomnography); avoid alcohol near bedtime and try side sleeping",
-            "Ask for a sleep study to check for sleep apnea, and until then skip evening alcohol and sleep on your side",
+            "Keep alcohol and sedatives away from bedtime, try sleeping on your side, and notice whether snoring, breathing pauses or daytime sleepiness appear",
+            "Skip evening alcohol, favour side sleeping, and keep an eye on snoring or sleepiness, which would change this advice",
         ],
         FindingKind::LowSpo2Nadir => &[
-            "Have the low overnight oxygen checked by a doctor, and avoid alcohol and sedatives at night until then",
-            "Low night-time oxygen deserves a medical check; keep alcohol and sleeping pills out of the evening meanwhile",
+            "Keep alcohol and sedatives out of the evening and check that the sensor sits snugly, so the low readings are not an artefact",
+            "Avoid evening alcohol and sleeping pills, and make sure the sensor fits well so the oxygen readings can be trusted",
         ],
         FindingKind::IrregularSchedule => &[
             "Anchor the wake time within about 30 minutes every day, days off included, and let bedtime follow",
@@ -338,16 +334,16 @@ fn advice_templates(kind: FindingKind) -> &'static [&'static str] {
             "Shift the body clock earlier: morning daylight, a dim evening, and a bedtime brought forward in small steps",
         ],
         FindingKind::ElevatedRestingHr => &[
-            "Review what raises the night-time heart rate (late alcohol, heavy late meals, stress, illness) and check with a doctor if it stays high",
-            "Keep evenings light on alcohol and large meals, and see a doctor if the sleeping heart rate stays this high",
+            "Review what raises the night-time heart rate (late alcohol, heavy late meals, stress, illness) and follow whether it settles over the coming weeks",
+            "Keep evenings light on alcohol and large meals, and track whether the sleeping heart rate comes down",
         ],
         FindingKind::LowHrv => &[
             "Support recovery with regular moderate exercise, no alcohol before bed and consistent sleep; follow your own HRV trend",
             "Favour recovery: steady sleep, moderate activity and no evening alcohol, judging HRV against your own baseline",
         ],
         FindingKind::HighMovement => &[
-            "Mention restless legs or night-time leg discomfort to a doctor (iron status can matter) and keep caffeine and alcohol out of the evening",
-            "Have the restless movement reviewed by a clinician, and avoid evening caffeine and alcohol, which can worsen it",
+            "Keep caffeine and alcohol out of the evening, move or stretch gently before bed, and note whether leg discomfort comes with the restlessness",
+            "Avoid evening caffeine and alcohol, which can worsen restless movement, and keep a note of any urge to move the legs",
         ],
         FindingKind::LateCaffeine => &[
             "Take the last caffeine at least 6 h before bed, that is before about {cutoff}",
@@ -369,25 +365,6 @@ fn advice_templates(kind: FindingKind) -> &'static [&'static str] {
             "Keep naps to 20-30 minutes and before mid-afternoon so they do not take away night-time sleep pressure",
             "Shorten naps to 20-30 minutes, early in the afternoon, to keep sleep pressure for the night",
         ],
-    }
-}
-
-/// What to do about a red flag, for the referral line.
-fn referral_action(kind: RedFlagKind) -> &'static str {
-    match kind {
-        RedFlagKind::SuspectedModerateSevereApnea => {
-            "a sleep study (home test or polysomnography) to check for sleep apnea"
-        }
-        RedFlagKind::PossibleNarcolepsy => "an assessment by a sleep physician, possibly an MSLT",
-        RedFlagKind::ChronicInsomniaPattern => {
-            "CBT-I with a clinician if the pattern has lasted 3 months or more"
-        }
-        RedFlagKind::SevereShortSleepTeen => {
-            "a check-up, because chronic short sleep in teenagers carries health and mood risks"
-        }
-        RedFlagKind::DrowsyDrivingRisk => {
-            "no driving while drowsy until the sleepiness is assessed"
-        }
     }
 }
 
@@ -434,11 +411,10 @@ fn capitalise(s: &str) -> String {
 pub(crate) fn advice_line<R: Rng + ?Sized>(rng: &mut R, report: &Report, f: &Finding) -> String {
     let min_h = format!("{:.0}", sleep_range_h(report.persona.age_group()).0);
     let cutoff = clock(report.period.mean_bedtime_h - 6.0);
-    let advice = say(
-        rng,
-        advice_templates(f.kind),
-        &[("min_h", &min_h), ("cutoff", &cutoff)],
-    );
+    let templates = flagged_advice_templates(f.kind)
+        .filter(|_| is_red_flag_related(f.kind, &report.red_flags))
+        .unwrap_or_else(|| advice_templates(f.kind));
+    let advice = say(rng, templates, &[("min_h", &min_h), ("cutoff", &cutoff)]);
     let value = quote_value(f.kind, f.value);
     let form = pick(
         rng,
@@ -464,12 +440,30 @@ pub(crate) fn referral_line<R: Rng + ?Sized>(rng: &mut R, flags: &[RedFlag]) -> 
     }
     let items: Vec<String> = flags
         .iter()
-        .map(|f| format!("[{}] ({})", f.kind.label(), referral_action(f.kind)))
+        .map(|f| format!("[{}] ({})", f.kind.label(), f.kind.next_step()))
         .collect();
     Some(format!(
         "{REFERRAL_MARKER} {}",
         say(rng, REFERRAL, &[("flags", &join_list(&items))])
     ))
+}
+
+/// The observation line for what the person reports (symptoms, questionnaire scores); `None`
+/// when they report nothing.
+fn reported_line(persona: &Persona) -> Option<String> {
+    let mut items: Vec<String> = persona
+        .symptoms
+        .iter()
+        .map(|s| s.label().to_string())
+        .collect();
+    let q = &persona.questionnaires;
+    if let Some(e) = q.epworth {
+        items.push(format!("Epworth sleepiness scale {e}/24"));
+    }
+    if let Some(i) = q.insomnia_severity {
+        items.push(format!("ISI {i}/28"));
+    }
+    (!items.is_empty()).then(|| format!("- Reported by the person: {}.", items.join("; ")))
 }
 
 /// Writes the rationale and the prioritised answer for `report`.
@@ -485,6 +479,9 @@ pub(crate) fn recommend<R: Rng + ?Sized>(
     let mut r = Vec::<String>::new();
 
     r.push(say(rng, INTRO_OBS, &[("name", &nights)]));
+    if let Some(line) = reported_line(persona) {
+        r.push(line);
+    }
     if ordered.is_empty() {
         let p = &report.period;
         r.push(say(
@@ -495,8 +492,8 @@ pub(crate) fn recommend<R: Rng + ?Sized>(
                     "tst",
                     &format!(
                         "{} ({})",
-                        hours_from_minutes(p.mean_total_sleep_min),
-                        minutes(p.mean_total_sleep_min)
+                        minutes(p.mean_total_sleep_min),
+                        hours_minutes(p.mean_total_sleep_min)
                     ),
                 ),
                 ("eff", &percent(p.mean_efficiency_pct)),

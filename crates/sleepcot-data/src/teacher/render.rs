@@ -10,10 +10,10 @@
 use std::fmt::Write as _;
 
 use super::format::{
-    bpm, clock, hours_from_minutes, millis, minutes, night_name, one_decimal, per_hour, per_minute,
-    percent, whole,
+    bpm, clock, hours_minutes, millis, minutes, night_name, one_decimal, or_not_measured, per_hour,
+    per_minute, percent, whole,
 };
-use crate::persona::{Chronotype, ExerciseTiming, Persona, Sex};
+use crate::persona::{ExerciseTiming, Persona};
 use crate::report::{NightSummary, Report, Weekday};
 
 /// Three-letter name of the weekday on which a night's evening falls.
@@ -30,15 +30,6 @@ pub fn weekday_short(day: Weekday) -> &'static str {
 }
 
 fn persona_lines(p: &Persona, out: &mut String) {
-    let sex = match p.sex {
-        Sex::Female => "female",
-        Sex::Male => "male",
-    };
-    let chrono = match p.chronotype {
-        Chronotype::Early => "morning type",
-        Chronotype::Intermediate => "neither morning nor evening type",
-        Chronotype::Late => "evening type",
-    };
     let drives = if p.drives {
         "drives regularly"
     } else {
@@ -46,9 +37,11 @@ fn persona_lines(p: &Persona, out: &mut String) {
     };
     let _ = writeln!(
         out,
-        "About me: {}-year-old {sex}, BMI {}, {chrono}, {}, {drives}.",
+        "About me: {}-year-old {}, BMI {}, {}, {}, {drives}.",
         p.age,
+        p.sex.label(),
         one_decimal(p.bmi),
+        p.chronotype.label(),
         p.work.label()
     );
     let h = &p.habits;
@@ -73,12 +66,11 @@ fn persona_lines(p: &Persona, out: &mut String) {
     let exercise = match (h.exercise_minutes_per_week, h.exercise_timing) {
         (0, _) | (_, ExerciseTiming::None) => "no regular exercise".to_string(),
         (m, t) => {
-            let when = match t {
-                ExerciseTiming::Morning => "mostly in the morning",
-                ExerciseTiming::Afternoon => "mostly in the afternoon",
-                _ => "mostly late in the evening",
-            };
-            format!("exercise {m} min/week, {when}")
+            let when = t.label();
+            match h.evening_exercise_end_before_bed_min {
+                Some(end) => format!("exercise {m} min/week, {when}, ending {end} min before bed"),
+                None => format!("exercise {m} min/week, {when}"),
+            }
         }
     };
     let naps = if h.naps_per_week > 0 {
@@ -94,6 +86,23 @@ fn persona_lines(p: &Persona, out: &mut String) {
         out,
         "Habits: {caffeine}; {alcohol}; {exercise}; screens {} in the 2 h before bed; {naps}.",
         minutes(h.evening_screen_minutes)
+    );
+    let symptoms = if p.symptoms.is_empty() {
+        "none".to_string()
+    } else {
+        p.symptoms
+            .iter()
+            .map(|s| s.label())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let _ = writeln!(out, "Symptoms I have noticed: {symptoms}.");
+    let q = &p.questionnaires;
+    let _ = writeln!(
+        out,
+        "Questionnaires: Epworth sleepiness scale {}, ISI {}.",
+        or_not_measured(q.epworth, |e| format!("{e}/24")),
+        or_not_measured(q.insomnia_severity, |i| format!("{i}/28")),
     );
     let _ = writeln!(out, "My complaint: {}", p.complaint);
     let _ = writeln!(out, "My goal: {}", p.goal);
@@ -160,7 +169,7 @@ pub fn render_report(report: &Report) -> String {
         "Averages: in bed {}, asleep {} ({}), efficiency {}, latency {}, WASO {}, awakenings {}, light {}, deep {}, REM {}, REM latency {}, resting HR {}, HRV {}, SpO2 {}, SpO2 low {}, ODI {}, breathing {}, movement {}, score {}.",
         minutes(p.mean_time_in_bed_min),
         minutes(p.mean_total_sleep_min),
-        hours_from_minutes(p.mean_total_sleep_min),
+        hours_minutes(p.mean_total_sleep_min),
         percent(p.mean_efficiency_pct),
         minutes(p.mean_onset_latency_min),
         minutes(p.mean_waso_min),
@@ -187,10 +196,10 @@ pub fn render_report(report: &Report) -> String {
         minutes(p.wake_time_sd_min),
         minutes(p.midsleep_sd_min),
         minutes(p.total_sleep_sd_min),
-        clock(p.weekday_midsleep_h),
-        clock(p.weekend_midsleep_h),
-        minutes(p.weekday_mean_total_sleep_min),
-        minutes(p.weekend_mean_total_sleep_min),
+        or_not_measured(p.weekday_midsleep_h, clock),
+        or_not_measured(p.weekend_midsleep_h, clock),
+        or_not_measured(p.weekday_mean_total_sleep_min, minutes),
+        or_not_measured(p.weekend_mean_total_sleep_min, minutes),
     );
     out.trim_end().to_string()
 }
