@@ -19,5 +19,6 @@ pub mod report;
 pub mod rng;
 pub mod science;
 pub mod simulate;
+pub mod sources;
 pub mod teacher;
 pub mod validate;

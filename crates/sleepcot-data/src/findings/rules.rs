@@ -67,26 +67,24 @@ pub struct Rule {
     pub source_url: &'static str,
 }
 
-const NSF_DURATION: &str =
-    "https://sonicgame.netlify.app/host-https-pubmed.ncbi.nlm.nih.gov/29073412";
-const NSF_QUALITY: &str = "https://eurekalert.org/pub_releases/2017-01/nsf-wig011917.php";
-const ARCHITECTURE: &str =
-    "https://www.medscape.com/answers/1188226-194378/what-is-the-normal-sleep-pattern-in-adults";
+const NSF_DURATION: &str = "https://pubmed.ncbi.nlm.nih.gov/29073412/";
+const NSF_QUALITY: &str = "https://pubmed.ncbi.nlm.nih.gov/28346153/";
+const ARCHITECTURE: &str = "https://pubmed.ncbi.nlm.nih.gov/15586779/";
 const REM_LATENCY: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC11217630/table/t1";
-const ODI: &str = "https://pubcompare.ai/protocol/ENFn1YwB4C3bMWOejupP";
-const SPO2: &str = "https://pubmed.ncbi.nlm.nih.gov/8989066/?dopt=Abstract";
+const ODI: &str = "https://doi.org/10.1213/ANE.0b013e318248f4f5";
+const SPO2: &str = "https://pubmed.ncbi.nlm.nih.gov/8989066/";
 const REGULARITY: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC6154967";
 const SOCIAL_JETLAG: &str = "https://www.cell.com/current-biology/fulltext/S0960-9822(12)00325-9";
 const DSWPD: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC5803043";
 const RESTING_HR: &str =
     "https://journals.plos.org/plosone/article?id=10.1371/journal.pone.0227709";
-const HRV: &str = "https://discovery.researcher.life/article/age-sex-and-underlying-heart-rate-as-determinants-of-nocturnal-heart-rate-variability-among-wearable-smart-ring-users/407c41854a3b341396ace1e2a7ea45a3";
-const PLMI: &str = "https://www.scipublications.com/journal/index.php/ojms/article/view/21/tab3";
+const HRV: &str = "https://doi.org/10.1093/ehjci/ehaa946.3463";
+const PLMI: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC9619152/table/t0020";
 const CAFFEINE: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC3805807";
-const ALCOHOL: &str = "https://proxy.weglot.com/wg_31e3b69165a930b5a27173d9b265f5a52/nl/en/pubmed.ncbi.nlm.nih.gov/39631226";
-const EXERCISE: &str = "https://www.springermedizin.de/effects-of-evening-exercise-on-sleep-in-healthy-participants-a-s/16234614";
+const ALCOHOL: &str = "https://pubmed.ncbi.nlm.nih.gov/39631226/";
+const EXERCISE: &str = "https://doi.org/10.1007/s40279-018-1015-0";
 const SCREENS: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC4313820";
-const NAPS: &str = "https://spotlightbrevard.com/nap-time";
+const NAPS: &str = "https://pubmed.ncbi.nlm.nih.gov/11322712/";
 
 fn norm(threshold: f32, text: impl Into<String>) -> Norm {
     Norm {

@@ -3,11 +3,22 @@
 use super::prelude::*;
 
 const T: Topic = Topic::Apnea;
+/// American Sleep Apnea Association, what the apnea-hypopnea index represents.
 const AHI: &str = "https://www.sleepapnea.org/ufaqs/what-is-ahi-represent/";
-const SCORING: &str = "https://keywords.selfstudy.app/sleep-apnea-classification/";
-const HYPOPNEA: &str = "https://www.empr.com/home/news/aasm-hypopnea-scoring-clarification/";
-const GRIES: &str = "https://pubmed.ncbi.nlm.nih.gov/8989066/?dopt=Abstract";
-const APPLE_OSA: &str = "http://www.neuroplasticarts.org/index-2763.html";
+/// Epstein et al. 2009, AASM clinical guideline on obstructive sleep apnea in adults (JCSM).
+const OSA_GUIDELINE: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC2699173/";
+/// Berry et al. 2012, rules for scoring respiratory events in sleep (JCSM).
+const SCORING_2012: &str = "https://jcsm.aasm.org/doi/10.5664/jcsm.2172";
+/// Duce et al. 2015, the 2012 AASM respiratory event criteria increase hypopneas (JCSM).
+const RULES_2012_EFFECT: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC4661335/";
+/// Gries and Brooks 1996, normal oxyhemoglobin saturation during sleep (Chest).
+const GRIES: &str = "https://pubmed.ncbi.nlm.nih.gov/8989066/";
+/// Chung et al. 2012, oxygen desaturation index from nocturnal oximetry (Anesth Analg).
+const ODI_CUTOFF: &str = "https://doi.org/10.1213/ANE.0b013e318248f4f5";
+/// Desaturations counted during wake and the oxygen desaturation index (PMC11063702).
+const ODI_WAKE: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC11063702/";
+/// Apple, "Estimating Breathing Disturbances and Sleep Apnea Risk from Apple Watch" (2024).
+const APPLE_OSA: &str = "https://www.apple.com/health/pdf/sleep-apnea/Sleep_Apnea_Notifications_on_Apple_Watch_September_2024.pdf";
 
 pub(super) const FACTS: &[Fact] = &[
     fact_row(
@@ -96,7 +107,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A patient has no daytime symptoms. At what AHI would sleep apnea still be diagnosed?",
         ],
         num(15.0, 5.0, Unit::PerHour),
-        SCORING,
+        OSA_GUIDELINE,
     ),
     fact_row(
         T,
@@ -107,18 +118,18 @@ pub(super) const FACTS: &[Fact] = &[
             "A sleepy, snoring patient has a modest AHI. From which value is sleep apnea diagnosed given the symptoms?",
         ],
         num(5.0, 5.0, Unit::PerHour),
-        SCORING,
+        OSA_GUIDELINE,
     ),
     fact_row(
         T,
         "apnea-flow-drop",
-        "An apnea is scored when airflow falls by more than {}.",
+        "An apnea is scored when airflow falls by at least {}.",
         &[
             "By how much must airflow fall for an event to be scored as an apnea?",
             "A sleep technician scores breathing events. What airflow reduction defines an apnea?",
         ],
         num(90.0, 10.0, Unit::Percent),
-        SCORING,
+        SCORING_2012,
     ),
     fact_row(
         T,
@@ -129,7 +140,7 @@ pub(super) const FACTS: &[Fact] = &[
             "How long must a reduction in airflow last before it can count as a breathing event?",
         ],
         num(10.0, 5.0, Unit::Seconds),
-        SCORING,
+        SCORING_2012,
     ),
     fact_row(
         T,
@@ -140,29 +151,29 @@ pub(super) const FACTS: &[Fact] = &[
             "What minimum airflow reduction is needed to score a hypopnea?",
         ],
         num(30.0, 10.0, Unit::Percent),
-        HYPOPNEA,
+        SCORING_2012,
     ),
     fact_row(
         T,
         "apnea-hypopnea-rule-1a",
-        "The AASM's recommended hypopnea rule 1A needs an oxygen desaturation of at least {} or an arousal.",
+        "The AASM's recommended adult hypopnea rule needs an oxygen desaturation of at least {} or an arousal.",
         &[
-            "What desaturation does the AASM's recommended hypopnea rule (1A) require, if there is no arousal?",
-            "Under AASM hypopnea rule 1A, what drop in oxygen saturation qualifies the event?",
+            "What desaturation does the AASM's recommended hypopnea rule require, if there is no arousal?",
+            "Under the AASM's recommended hypopnea rule, what drop in oxygen saturation qualifies the event?",
         ],
         num(3.0, 1.0, Unit::Percent),
-        HYPOPNEA,
+        SCORING_2012,
     ),
     fact_row(
         T,
         "apnea-hypopnea-rule-1b",
-        "The AASM's acceptable hypopnea rule 1B needs an oxygen desaturation of at least {}.",
+        "The AASM's alternative hypopnea rule, which does not count arousals, needs an oxygen desaturation of at least {}.",
         &[
-            "What desaturation does the AASM's acceptable hypopnea rule (1B) require?",
-            "Under AASM hypopnea rule 1B, what drop in oxygen saturation is needed?",
+            "What desaturation does the AASM's alternative hypopnea rule, which ignores arousals, require?",
+            "Under the AASM's alternative hypopnea rule, what drop in oxygen saturation is needed?",
         ],
         num(4.0, 1.0, Unit::Percent),
-        HYPOPNEA,
+        SCORING_2012,
     ),
     fact_row(
         T,
@@ -173,7 +184,7 @@ pub(super) const FACTS: &[Fact] = &[
             "Switching from the 2007 to the 2012 AASM hypopnea rules changes the AHI. By roughly how much did the median rise?",
         ],
         num(90.0, 20.0, Unit::Percent),
-        "https://pmc.ncbi.nlm.nih.gov/articles/PMC4661335",
+        RULES_2012_EFFECT,
     ),
     fact_row(
         T,
@@ -210,17 +221,6 @@ pub(super) const FACTS: &[Fact] = &[
     ),
     fact_row(
         T,
-        "apnea-desat-significant",
-        "The oxygen saturation threshold below which desaturations during sleep are regarded as clinically significant is {}.",
-        &[
-            "Below what oxygen saturation are desaturations during sleep regarded as clinically significant?",
-            "A wearable logs overnight SpO2 dips. Below which level do they count as clinically significant?",
-        ],
-        num(90.0, 5.0, Unit::Percent),
-        "http://sleepapnea.wikia.com/wiki/Desaturation",
-    ),
-    fact_row(
-        T,
         "apnea-odi-normal",
         "The oxygen desaturation index cut-off, below which the result is normal, is {}.",
         &[
@@ -228,7 +228,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A pulse-oximetry report shows an ODI. Below which value is it normal?",
         ],
         num(5.0, 5.0, Unit::PerHour),
-        "https://pubcompare.ai/protocol/ENFn1YwB4C3bMWOejupP",
+        ODI_CUTOFF,
     ),
     fact_row(
         T,
@@ -239,7 +239,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A device counts SpO2 drops during wake as well as sleep. Below which sleep efficiency is the ODI distorted the most?",
         ],
         num(75.0, 5.0, Unit::Percent),
-        "https://pmc.ncbi.nlm.nih.gov/articles/PMC11063702",
+        ODI_WAKE,
     ),
     fact_row(
         T,
@@ -272,7 +272,7 @@ pub(super) const FACTS: &[Fact] = &[
             "Apple's sleep apnea notification relies on Breathing Disturbances. Which sensor produces that signal?",
         ],
         pick(Pool::Signal, "an accelerometer"),
-        "https://www.studioglobal.ai/discover/answers/what-is-apple-s-new-sleep-apnea-notification-6a101c7a44d4ce3f94581c09",
+        APPLE_OSA,
     ),
     fact_row(
         T,

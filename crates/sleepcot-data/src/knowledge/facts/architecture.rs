@@ -3,12 +3,21 @@
 use super::prelude::*;
 
 const T: Topic = Topic::Architecture;
-const MEDSCAPE: &str =
-    "https://www.medscape.com/answers/1188226-194378/what-is-the-normal-sleep-pattern-in-adults";
+/// Institute of Medicine 2006, "Sleep Disorders and Sleep Deprivation", chapter 2: Sleep Physiology.
+const IOM_PHYSIOLOGY: &str = "https://www.ncbi.nlm.nih.gov/books/NBK19956/";
+/// Silber et al. 2007, the AASM task force on the visual scoring of sleep in adults (JCSM).
+const SILBER_SCORING: &str = "https://pubmed.ncbi.nlm.nih.gov/17557422/";
+/// National Sleep Foundation, "Sleep Disorders" professional text, chapter 1: sleep regulation.
 const NSF_CHAPTER: &str =
     "http://sleepdisorders.sleepfoundation.org/chapter-1-normal-sleep/sleep-regulation/";
-const OHAYON: &str = "https://pubmed.ncbi.nlm.nih.gov/15586779/?dopt=Abstract";
-const BOULOS: &str = "http://47.251.13.51:8081/31006560";
+/// Ohayon et al. 2004, meta-analysis of sleep parameters from childhood to old age (Sleep).
+const OHAYON: &str = "https://pubmed.ncbi.nlm.nih.gov/15586779/";
+/// Boulos et al. 2019, normal polysomnography parameters in healthy adults (Lancet Respir Med).
+const BOULOS: &str = "https://pubmed.ncbi.nlm.nih.gov/31006560/";
+/// Floyd et al. 2007, changes in REM-sleep percentage over the adult lifespan (Sleep).
+const FLOYD: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC1978369/";
+/// Ohayon et al. 2017, the NSF sleep-quality recommendations: first report (Sleep Health).
+const NSF_QUALITY: &str = "https://pubmed.ncbi.nlm.nih.gov/28346153/";
 
 pub(super) const FACTS: &[Fact] = &[
     fact_row(
@@ -20,7 +29,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A 30-year-old's sleep study shows the light transitional stage N1. What share of total sleep is typical for it?",
         ],
         range(2.0, 5.0, 1.0, Unit::Percent),
-        MEDSCAPE,
+        IOM_PHYSIOLOGY,
     ),
     fact_row(
         T,
@@ -31,18 +40,7 @@ pub(super) const FACTS: &[Fact] = &[
             "Which range describes the typical adult proportion of N2 sleep?",
         ],
         range(45.0, 55.0, 5.0, Unit::Percent),
-        MEDSCAPE,
-    ),
-    fact_row(
-        T,
-        "arch-n3-share",
-        "Slow-wave sleep (N3) normally accounts for about {} of an adult's total sleep time.",
-        &[
-            "What share of adult total sleep time is usually spent in N3 (slow-wave sleep)?",
-            "A 35-year-old asks how much deep sleep is typical. Which proportion of total sleep is usual for N3?",
-        ],
-        range(10.0, 20.0, 5.0, Unit::Percent),
-        MEDSCAPE,
+        IOM_PHYSIOLOGY,
     ),
     fact_row(
         T,
@@ -53,7 +51,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A user's tracker reports REM sleep. Which proportion of total sleep is typical for a healthy adult?",
         ],
         range(20.0, 25.0, 5.0, Unit::Percent),
-        MEDSCAPE,
+        IOM_PHYSIOLOGY,
     ),
     fact_row(
         T,
@@ -64,7 +62,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A technician sees spindles and K-complexes on the EEG. Which stage is the sleeper in?",
         ],
         pick(Pool::SleepStage, "N2"),
-        MEDSCAPE,
+        SILBER_SCORING,
     ),
     fact_row(
         T,
@@ -75,7 +73,7 @@ pub(super) const FACTS: &[Fact] = &[
             "In AASM terms, what stage does the phrase 'slow-wave sleep' refer to?",
         ],
         pick(Pool::SleepStage, "N3"),
-        MEDSCAPE,
+        SILBER_SCORING,
     ),
     fact_row(
         T,
@@ -120,17 +118,6 @@ pub(super) const FACTS: &[Fact] = &[
         ],
         num(10.0, 5.0, Unit::PerHour),
         NSF_CHAPTER,
-    ),
-    fact_row(
-        T,
-        "arch-first-rem-length",
-        "The first REM episode of the night is short, lasting about {}.",
-        &[
-            "About how long is the first REM episode of the night?",
-            "Compared with later REM periods, the night's first REM episode is short. How long does it usually last?",
-        ],
-        num(10.0, 10.0, Unit::Minutes),
-        "https://sleep.towerofrecords.com/sleep/sleep-cycles",
     ),
     fact_row(
         T,
@@ -229,7 +216,7 @@ pub(super) const FACTS: &[Fact] = &[
             "Across adult life, REM as a percentage of sleep declines slowly. At roughly what rate per decade?",
         ],
         num(0.6, 0.6, Unit::Percent),
-        "https://pmc.ncbi.nlm.nih.gov/articles/PMC1978369",
+        FLOYD,
     ),
     fact_row(
         T,
@@ -244,28 +231,6 @@ pub(super) const FACTS: &[Fact] = &[
             "percentage of N3",
             &["total sleep time", "REM latency"],
         ),
-        "https://scholars.duke.edu/display/pub1172405",
-    ),
-    fact_row(
-        T,
-        "arch-hr-across-cycles",
-        "From one sleep cycle to the next, heart rate {}.",
-        &[
-            "How does heart rate change from one sleep cycle to the next across the night?",
-            "Looking at heart rate across successive sleep cycles, what trend is normal?",
-        ],
-        pick(Pool::Direction, "decreases"),
-        "https://discovery.researcher.life/topic/rem-sleep-episodes/26020195?page=5",
-    ),
-    fact_row(
-        T,
-        "arch-hrv-across-night",
-        "As the night goes on, heart rate variability {}.",
-        &[
-            "How does heart rate variability normally change as the night goes on?",
-            "A ring user sees their overnight HRV curve. What is the usual trend across the night?",
-        ],
-        pick(Pool::Direction, "increases"),
-        "https://ouraring.com/blog/hrv-data",
+        NSF_QUALITY,
     ),
 ];

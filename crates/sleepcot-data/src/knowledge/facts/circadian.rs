@@ -3,11 +3,14 @@
 use super::prelude::*;
 
 const T: Topic = Topic::CircadianRhythm;
-const LIGHT_PRC: &str = "https://outdoors.nordling.de/learn/how-does-the-timing-of-light-exposure-change-its-effect-on-the-clock";
-const EREADER: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC4313820";
-const SJL: &str = "http://ccsbio.blogspot.com/2012/05/social-jetlag.html";
+/// Khalsa et al. 2003, a phase response curve to single bright light pulses (J Physiol).
+const LIGHT_PRC: &str = "https://pubmed.ncbi.nlm.nih.gov/12717008/";
+/// Chang et al. 2015, evening use of light-emitting eReaders (PNAS).
+const EREADER: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC4313820/";
+/// Roenneberg et al. 2012, social jetlag and obesity (Curr Biol).
 const ROENNEBERG: &str = "https://www.cell.com/current-biology/fulltext/S0960-9822(12)00325-9";
-const DSWPD: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC5803043";
+/// Nesbitt 2018, delayed sleep-wake phase disorder (J Thorac Dis).
+const DSWPD: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC5803043/";
 
 pub(super) const FACTS: &[Fact] = &[
     fact_row(
@@ -41,18 +44,7 @@ pub(super) const FACTS: &[Fact] = &[
             "Social jetlag is the gap between mid-sleep on free days and on workdays. How large is it for sleep at 01:00-06:00 on workdays and 01:00-09:00 on free days?",
         ],
         num(1.5, 0.5, Unit::Hours),
-        SJL,
-    ),
-    fact_row(
-        T,
-        "circ-sjl-common",
-        "About {} of people have at least some social jetlag.",
-        &[
-            "Roughly what share of people have some social jetlag?",
-            "How widespread is social jetlag in the population?",
-        ],
-        num(67.0, 15.0, Unit::Percent),
-        "https://www.webmd.com/sleep-disorders/news/20120510/do-you-have-social-jet-lag",
+        ROENNEBERG,
     ),
     fact_row(
         T,
@@ -89,7 +81,7 @@ pub(super) const FACTS: &[Fact] = &[
             "How large was the cohort behind the finding that social jetlag is linked to overweight?",
         ],
         num(65000.0, 20000.0, Unit::Count("people")),
-        SJL,
+        ROENNEBERG,
     ),
     fact_row(
         T,

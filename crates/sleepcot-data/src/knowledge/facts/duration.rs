@@ -3,13 +3,14 @@
 use super::prelude::*;
 
 const T: Topic = Topic::DurationNorms;
-const NSF_2015: &str = "https://sonicgame.netlify.app/host-https-pubmed.ncbi.nlm.nih.gov/29073412";
+/// Hirshkowitz et al. 2015, the NSF sleep-duration recommendations (Sleep Health).
+const NSF_2015: &str = "https://pubmed.ncbi.nlm.nih.gov/29073412/";
+/// Paruthi et al. 2016, the AASM pediatric consensus: methodology and discussion (JCSM).
 const AASM_PEDS: &str = "https://jcsm.aasm.org/doi/10.5664/jcsm.6288";
-const AASM_ADULT: &str =
-    "https://aasm.org/advocacy/position-statements/adult-sleep-duration-health-advisory/";
-const AASM_SRS_NEWS: &str = "https://sleepreviewmag.com/sleep-health/prevailing-attitudes/aasm-srs-adults-7-hours-sleep-per-night-necessity/";
-const NSF_QUALITY: &str = "https://eurekalert.org/pub_releases/2017-01/nsf-wig011917.php";
-const NSF_QUALITY_METHOD: &str = "https://mayoclinic.elsevierpure.com/en/publications/national-sleep-foundations-sleep-quality-recommendations-first-re";
+/// Watson et al. 2015, the AASM/SRS joint consensus on sleep for a healthy adult (JCSM).
+const AASM_SRS_ADULT: &str = "https://pubmed.ncbi.nlm.nih.gov/25979105/";
+/// Ohayon et al. 2017, the NSF sleep-quality recommendations: first report (Sleep Health).
+const NSF_QUALITY: &str = "https://pubmed.ncbi.nlm.nih.gov/28346153/";
 
 pub(super) const FACTS: &[Fact] = &[
     fact_row(
@@ -120,7 +121,7 @@ pub(super) const FACTS: &[Fact] = &[
             "According to the AASM adult consensus, adults should regularly sleep at least how long per night?",
         ],
         num(7.0, 1.0, Unit::Hours),
-        AASM_ADULT,
+        AASM_SRS_ADULT,
     ),
     fact_row(
         T,
@@ -168,28 +169,6 @@ pub(super) const FACTS: &[Fact] = &[
     ),
     fact_row(
         T,
-        "dur-nsf-panel-articles",
-        "The National Sleep Foundation's 2015 duration panel reviewed {}.",
-        &[
-            "How many articles did the National Sleep Foundation's 2015 sleep-duration panel review?",
-            "The 2015 National Sleep Foundation duration recommendations were built on a review of how many articles?",
-        ],
-        num(312.0, 50.0, Unit::Count("articles")),
-        "https://health.heraldtribune.com/2015/02/10/much-sleep-body-actually-needs/",
-    ),
-    fact_row(
-        T,
-        "dur-inadequate-6h",
-        "The threshold for calling adult sleep inadequate is {} or less per night.",
-        &[
-            "At or below what nightly sleep duration is adult sleep called inadequate?",
-            "A 35-year-old sleeps the same short amount each night. At or below which duration would that be called inadequate?",
-        ],
-        num(6.0, 1.0, Unit::Hours),
-        AASM_SRS_NEWS,
-    ),
-    fact_row(
-        T,
         "dur-short-sleep-risk",
         "The nightly duration below which regular sleep is linked with weight gain, diabetes, high blood pressure, heart disease and depression is {}.",
         &[
@@ -197,7 +176,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A 50-year-old wonders when short sleep starts to matter for cardiometabolic health. Regular sleep below which duration is linked to these risks?",
         ],
         num(7.0, 1.0, Unit::Hours),
-        AASM_SRS_NEWS,
+        AASM_SRS_ADULT,
     ),
     fact_row(
         T,
@@ -267,7 +246,7 @@ pub(super) const FACTS: &[Fact] = &[
             "According to the National Sleep Foundation, what is the maximum number of awakenings over five minutes in a good adult night?",
         ],
         num_from(1.0, 1.0, 0.0, Unit::Count("")),
-        "https://www.babysleepstudy.org/national-sleep-foundation-sleep-quality",
+        NSF_QUALITY,
     ),
     fact_row(
         T,
@@ -282,17 +261,6 @@ pub(super) const FACTS: &[Fact] = &[
     ),
     fact_row(
         T,
-        "norm-sol-over-30-share",
-        "The National Sleep Foundation's Sleep Health Index found that {} of people need more than 30 minutes to fall asleep.",
-        &[
-            "What share of people take longer than 30 minutes to fall asleep, according to the National Sleep Foundation's Sleep Health Index?",
-            "How common is a sleep onset latency above 30 minutes in the National Sleep Foundation's Sleep Health Index?",
-        ],
-        num(27.0, 10.0, Unit::Percent),
-        "https://www.bjfm.co.uk/national-sleep-foundation-announces-indicators-of-good-quality-sleep",
-    ),
-    fact_row(
-        T,
         "norm-nsf-quality-studies",
         "The National Sleep Foundation's sleep-quality panel based its indicators on {}.",
         &[
@@ -300,6 +268,6 @@ pub(super) const FACTS: &[Fact] = &[
             "The 2017 National Sleep Foundation sleep-quality indicators were derived from how many studies?",
         ],
         num(277.0, 50.0, Unit::Count("studies")),
-        NSF_QUALITY_METHOD,
+        NSF_QUALITY,
     ),
 ];

@@ -3,10 +3,19 @@
 use super::prelude::*;
 
 const T: Topic = Topic::InsomniaCbtI;
-const ICSD: &str = "http://www.tutd.org.tr/en/?p=Insomnia-general-information";
-const AASM_2021: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC7853203";
+/// Sateia 2014, ICSD-3 highlights and modifications (Chest), chronic insomnia disorder criteria.
+const ICSD: &str = "https://pubmed.ncbi.nlm.nih.gov/25367475/";
+/// Schutte-Rodin et al. 2008, AASM clinical guideline on chronic insomnia in adults (JCSM).
+const AASM_2008: &str = "https://pubmed.ncbi.nlm.nih.gov/18853708/";
+/// Edinger et al. 2021, AASM guideline on behavioral and psychological treatments (JCSM).
+const AASM_2021: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC7853203/";
+/// Stimulus-control instructions, the table the reference notes cite (PMC2896266, table T2).
 const SC_TABLE: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC2896266/table/T2";
+/// Components of CBT-I and their techniques (Curr Psychiatry Rep 2019; PMC6546653, table 1).
 const SR_TABLE: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC6546653/table/Tab1";
+/// National Sleep Foundation, "Sleep Disorders" professional text, chapter 2: relaxation therapy.
+const NSF_RELAXATION: &str =
+    "https://sleepdisorders.thensf.org/chapter-2-insomnia/cbt-overview/cbt-relaxation/";
 
 pub(super) const FACTS: &[Fact] = &[
     fact_row(
@@ -40,7 +49,7 @@ pub(super) const FACTS: &[Fact] = &[
             "How common are insomnia symptoms that cause daytime distress in the adult population?",
         ],
         range(10.0, 15.0, 5.0, Unit::Percent),
-        "https://www.homesleeptest.co.uk/post/clinical-guideline-for-the-evaluation-and-management-of-chronic-insomnia-in-adults",
+        AASM_2008,
     ),
     fact_row(
         T,
@@ -65,7 +74,7 @@ pub(super) const FACTS: &[Fact] = &[
             Pool::GuidelineStrength,
             "a conditional recommendation against",
         ),
-        "https://cf.examinecdn.com/conditions/insomnia/faq/are-there-any-other-treatments-for-insomnia",
+        AASM_2021,
     ),
     fact_row(
         T,
@@ -164,7 +173,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A patient practises tensing and releasing muscle groups before bed. Which component of CBT-I is that?",
         ],
         pick(Pool::CbtiComponent, "relaxation training"),
-        "https://www.kiraspecialist.com/94401625837160/",
+        NSF_RELAXATION,
     ),
     fact_row(
         T,
@@ -175,7 +184,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A patient lies awake in bed. Under stimulus control, roughly when should they get up and leave the bedroom?",
         ],
         num(20.0, 10.0, Unit::Minutes),
-        SC_TABLE,
+        SR_TABLE,
     ),
     fact_row(
         T,
@@ -197,18 +206,7 @@ pub(super) const FACTS: &[Fact] = &[
             "During sleep restriction, when does the therapist extend the time-in-bed window?",
         ],
         range(85.0, 90.0, 5.0, Unit::Percent),
-        "https://pmc.ncbi.nlm.nih.gov/articles/PMC6239093/table/T7",
-    ),
-    fact_row(
-        T,
-        "ins-cbti-sessions",
-        "CBT-I is usually delivered in {}.",
-        &[
-            "How many sessions does a course of CBT-I usually take?",
-            "A patient starting CBT-I asks how many sessions to expect. What is the usual range?",
-        ],
-        range(4.0, 10.0, 2.0, Unit::Count("sessions")),
-        "https://th4.ilovetranslation.com/-sJ3PfRWIyA=d",
+        SR_TABLE,
     ),
     fact_row(
         T,

@@ -1,5 +1,7 @@
-//! The fact tables, one file per topic. Every claim is paraphrased and carries the URL it
-//! came from (as listed in the project's sleep-domain reference notes).
+//! The fact tables, one file per topic. Every claim is paraphrased and carries the URL of the
+//! primary work that supports it (a guideline, a paper, a vendor's own documentation), which
+//! [`crate::sources::check_citable`] accepts; the named works follow the project's sleep-domain
+//! reference notes.
 
 mod apnea;
 mod architecture;

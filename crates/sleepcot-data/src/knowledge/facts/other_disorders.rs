@@ -3,11 +3,20 @@
 use super::prelude::*;
 
 const T: Topic = Topic::OtherDisorders;
-const RLS: &str =
-    "https://gpcpd.heiw.wales/clinical/restless-legs-syndrome/the-diagnostic-criteria/";
+/// Allen et al. 2014, updated IRLSSG consensus diagnostic criteria for RLS/WED (Sleep Med).
+const RLS: &str = "https://doi.org/10.1016/j.sleep.2014.03.025";
+/// ICSD-3 criteria for periodic limb movement disorder, as tabulated in PMC9619152 (table 4).
+const PLMD_CRITERIA: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC9619152/table/t0020";
+/// ICSD-3-TR narcolepsy criteria, as tabulated in PMC11217630 (table 1).
 const NARCOLEPSY: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC11217630/table/t1";
-const SHIFT_WORK: &str =
-    "https://pharmacy-notebook.com/en-gb/simplepage.cfm?ID=x20170729193151191130&linkID=78608";
+/// Pooled prevalence of shift work disorder, systematic review and meta-analysis (PMC8021760).
+const SHIFT_WORK_META: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC8021760/";
+/// Drake et al. 2004, shift work sleep disorder: prevalence and consequences (Sleep).
+const SHIFT_WORK_DRAKE: &str = "https://doi.org/10.1093/sleep/27.8.1453";
+/// Nesbitt 2018, delayed sleep-wake phase disorder (J Thorac Dis).
+const DSWPD: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC5803043/";
+/// St Louis et al. 2017, REM sleep behavior disorder: diagnosis and implications (Mayo Clin Proc).
+const RBD: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC6095693/";
 
 pub(super) const FACTS: &[Fact] = &[
     fact_row(
@@ -52,7 +61,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A sleep study reports leg movements per hour. Above which index is it abnormal?",
         ],
         num(15.0, 5.0, Unit::PerHour),
-        "https://www.scipublications.com/journal/index.php/ojms/article/view/21/tab3",
+        PLMD_CRITERIA,
     ),
     fact_row(
         T,
@@ -133,28 +142,6 @@ pub(super) const FACTS: &[Fact] = &[
     ),
     fact_row(
         T,
-        "oth-soremp-sensitivity",
-        "A REM latency of 15 minutes or less on the night study is highly specific for narcolepsy but only about {} sensitive.",
-        &[
-            "How sensitive is a night-study REM latency of 15 minutes or less for narcolepsy?",
-            "A short REM latency on the overnight study is almost always specific for narcolepsy. How often does it appear in people who have it?",
-        ],
-        num(51.0, 10.0, Unit::Percent),
-        "https://www.droracle.ai/articles/824932/how-is-narcolepsy-diagnosed",
-    ),
-    fact_row(
-        T,
-        "oth-narcolepsy-prevalence",
-        "Narcolepsy type 1 affects about {}.",
-        &[
-            "How common is narcolepsy type 1?",
-            "A medical student asks about the prevalence of narcolepsy type 1. Which range is right?",
-        ],
-        range(25.0, 50.0, 10.0, Unit::Count("per 100,000 people")),
-        "https://pro.uptodatefree.ir/show/7689",
-    ),
-    fact_row(
-        T,
         "oth-shift-work-pooled",
         "Across 29 studies, the pooled prevalence of shift work disorder among shift workers was {}.",
         &[
@@ -162,7 +149,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A hospital manager asks how many shift workers develop shift work disorder. What pooled prevalence was reported?",
         ],
         num(26.5, 5.0, Unit::Percent),
-        "https://pmc.ncbi.nlm.nih.gov/articles/PMC8021760/",
+        SHIFT_WORK_META,
     ),
     fact_row(
         T,
@@ -173,18 +160,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A factory runs rotating shifts. According to Drake 2004, what share of such workers have shift work disorder?",
         ],
         num(10.0, 5.0, Unit::Percent),
-        "https://studyres.com/doc/6625664/shift-work-sleep-disorder--prevalence-and-consequences-be...",
-    ),
-    fact_row(
-        T,
-        "oth-shift-work-log",
-        "Diagnosing shift work disorder calls for a sleep log or actigraphy over at least {}.",
-        &[
-            "For at least how many days should a sleep log or actigraphy run to diagnose shift work disorder?",
-            "A night nurse is assessed for shift work disorder. How long must sleep be logged at minimum?",
-        ],
-        num(7.0, 3.0, Unit::Count("days")),
-        SHIFT_WORK,
+        SHIFT_WORK_DRAKE,
     ),
     fact_row(
         T,
@@ -195,7 +171,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A 35-year-old on rotating night shifts cannot sleep by day and is sleepy at work. Which disorder fits?",
         ],
         pick(Pool::Disorder, "shift work disorder"),
-        SHIFT_WORK,
+        SHIFT_WORK_DRAKE,
     ),
     fact_row(
         T,
@@ -206,7 +182,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A 20-year-old cannot fall asleep before 3 a.m. but sleeps well until 11 a.m. on free days. Which disorder fits?",
         ],
         pick(Pool::Disorder, "delayed sleep-wake phase disorder"),
-        "https://pmc.ncbi.nlm.nih.gov/articles/PMC5803043",
+        DSWPD,
     ),
     fact_row(
         T,
@@ -217,6 +193,6 @@ pub(super) const FACTS: &[Fact] = &[
             "A 65-year-old's partner reports that he punches and kicks while dreaming. Which disorder is suspected?",
         ],
         pick(Pool::Disorder, "REM sleep behavior disorder"),
-        "https://www.droracle.ai/articles/732135/which-department-should-patients-with-sleep-behavioral-disorders-such",
+        RBD,
     ),
 ];

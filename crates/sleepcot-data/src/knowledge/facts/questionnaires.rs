@@ -3,13 +3,18 @@
 use super::prelude::*;
 
 const T: Topic = Topic::Questionnaires;
-const PSQI: &str = "https://www.citationimpact.com/journal-of-sleep-disorders-treatment-and-care/the-pittsburgh-sleep-quality-index-a-new-instrument-for-psychiatric-practice-and-research-7556.html";
-const ESS_BANDS: &str = "https://all-about-sleep.com/2019/08/12/epworth-sleepiness-scale/";
-const ESS_ITEMS: &str = "https://th4.ilovetranslation.com/Lt-jJwZdDTv=d";
+/// Buysse et al. 1989, the Pittsburgh Sleep Quality Index (Psychiatry Res).
+const PSQI: &str = "https://pubmed.ncbi.nlm.nih.gov/2748771/";
+/// The Epworth Sleepiness Scale's official site (M. W. Johns), about the ESS and its score bands.
+const ESS_BANDS: &str = "https://epworthsleepinessscale.com/about-the-ess/";
+/// Johns 1991, a new method for measuring daytime sleepiness: the Epworth Sleepiness Scale (Sleep).
+const ESS_ITEMS: &str = "https://pubmed.ncbi.nlm.nih.gov/1798888/";
+/// US Department of Veterans Affairs, My HealtheVet, the Insomnia Severity Index.
 const ISI: &str =
     "https://mhvidp-prod.myhealth.va.gov/mhv-portal-web/web/myhealthevet/insomnia-severity-index";
-const STOP_BANG: &str =
-    "https://www.pssatl.com/patient-information/patient-forms/stop-bang-questionnaire/";
+/// Chung et al. 2016, STOP-Bang questionnaire: a practical approach to screen for OSA (Chest).
+const STOP_BANG: &str = "https://pubmed.ncbi.nlm.nih.gov/26378880/";
+/// STOP-Bang items and cut-offs, the table the reference notes cite (PMC9214376, table T2).
 const STOP_BANG_ITEMS: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC9214376/table/T2";
 
 pub(super) const FACTS: &[Fact] = &[
@@ -77,7 +82,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A respondent usually falls asleep quickly. Up to which latency does the PSQI give 0 points for it?",
         ],
         num(15.0, 5.0, Unit::Minutes),
-        "https://biologyinsights.com/psqi-scoring-how-to-calculate-and-interpret-the-results",
+        PSQI,
     ),
     fact_row(
         T,
@@ -337,4 +342,5 @@ pub(super) const FACTS: &[Fact] = &[
     ),
 ];
 
+/// ICSD-3-TR narcolepsy criteria, as tabulated in PMC11217630 (table 1).
 const NARCOLEPSY_TABLE: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC11217630/table/t1";

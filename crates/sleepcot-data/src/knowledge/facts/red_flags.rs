@@ -3,8 +3,19 @@
 use super::prelude::*;
 
 const T: Topic = Topic::RedFlags;
-const ADAM: &str = "https://benergy2.adam.com/content.aspx?gid=000148&pid=42&productid=112";
-const URGENT: &str = "https://sleepdebtfree.com/when-to-see-doctor";
+/// Epstein et al. 2009, AASM clinical guideline on obstructive sleep apnea in adults (JCSM).
+const OSA_GUIDELINE: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC2699173/";
+/// St Louis et al. 2017, REM sleep behavior disorder: diagnosis and implications (Mayo Clin Proc).
+const RBD: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC6095693/";
+/// The Epworth Sleepiness Scale's official site (M. W. Johns), about the ESS and its score bands.
+const ESS_OFFICIAL: &str = "https://epworthsleepinessscale.com/about-the-ess/";
+/// US Department of Veterans Affairs, My HealtheVet, the Insomnia Severity Index.
+const ISI: &str =
+    "https://mhvidp-prod.myhealth.va.gov/mhv-portal-web/web/myhealthevet/insomnia-severity-index";
+/// Sateia 2014, ICSD-3 highlights and modifications (Chest), chronic insomnia disorder criteria.
+const ICSD: &str = "https://pubmed.ncbi.nlm.nih.gov/25367475/";
+/// Paruthi et al. 2016, the AASM pediatric consensus: methodology and discussion (JCSM).
+const AASM_PEDS: &str = "https://jcsm.aasm.org/doi/10.5664/jcsm.6288";
 
 /// Answers that are also right for most red flags: a sleep study is rarely wrong advice.
 const STUDY: &[&str] = &["a referral for a sleep study"];
@@ -19,7 +30,7 @@ pub(super) const FACTS: &[Fact] = &[
             "What should follow witnessed breathing pauses or choking during sleep?",
         ],
         pick(Pool::Response, "a referral for a sleep study"),
-        ADAM,
+        OSA_GUIDELINE,
     ),
     fact_row(
         T,
@@ -30,44 +41,7 @@ pub(super) const FACTS: &[Fact] = &[
             "What is the appropriate step when loud snoring comes with daytime sleepiness?",
         ],
         pick(Pool::Response, "a referral for a sleep study"),
-        ADAM,
-    ),
-    fact_row(
-        T,
-        "red-drowsy-driving",
-        "Falling asleep at the wheel calls for {}.",
-        &[
-            "A user mentions dozing off while driving. What is the appropriate response?",
-            "What should happen after someone falls asleep while driving?",
-        ],
-        pick_not(
-            Pool::Response,
-            "stopping driving and prompt medical evaluation",
-            &["a referral for a sleep study", "urgent medical care"],
-        ),
-        ADAM,
-    ),
-    fact_row(
-        T,
-        "red-chest-pain-night",
-        "Chest pain or difficulty breathing during sleep calls for {}.",
-        &[
-            "A user reports chest pain and trouble breathing at night. What is the right response?",
-            "What response does chest pain or difficulty breathing during sleep require?",
-        ],
-        pick_not(Pool::Response, "urgent medical care", STUDY),
-        URGENT,
-    ),
-    fact_row(
-        T,
-        "red-confusion-headache",
-        "Confusion or a severe headache on waking calls for {}.",
-        &[
-            "A 60-year-old wakes confused and with a severe headache. What should be advised?",
-            "What response does confusion or severe headache on waking require?",
-        ],
-        pick_not(Pool::Response, "urgent medical care", STUDY),
-        URGENT,
+        OSA_GUIDELINE,
     ),
     fact_row(
         T,
@@ -82,7 +56,7 @@ pub(super) const FACTS: &[Fact] = &[
             "video polysomnography and a neurology review",
             STUDY,
         ),
-        "https://pharmacy-notebook.com/en-gb/simplepage.cfm?ID=x20200513195330742397&linkID=80976",
+        RBD,
     ),
     fact_row(
         T,
@@ -108,7 +82,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A driver scores high on the Epworth scale. From which score does it count as severe?",
         ],
         num(16.0, 2.0, Unit::Points),
-        "https://all-about-sleep.com/2019/08/12/epworth-sleepiness-scale/",
+        ESS_OFFICIAL,
     ),
     fact_row(
         T,
@@ -119,18 +93,18 @@ pub(super) const FACTS: &[Fact] = &[
             "A user completes the ISI. At which score does moderate clinical insomnia, and referral, begin?",
         ],
         num(15.0, 3.0, Unit::Points),
-        "https://mhvidp-prod.myhealth.va.gov/mhv-portal-web/web/myhealthevet/insomnia-severity-index",
+        ISI,
     ),
     fact_row(
         T,
         "red-insomnia-duration",
-        "The duration after which insomnia that resists self-help should be seen by a clinician is {}.",
+        "Insomnia that resists self-help becomes chronic insomnia disorder, a case for a clinician, once it has lasted {}.",
         &[
-            "After how long should insomnia that resists self-help be referred to a clinician?",
-            "A user has tried sleep hygiene without success. After what duration should they be referred?",
+            "After how long does insomnia that resists self-help count as chronic insomnia disorder and go to a clinician?",
+            "A user has tried sleep hygiene without success. After what duration does their insomnia count as chronic and need a referral?",
         ],
         num_from(3.0, 1.0, 2.0, Unit::Months),
-        "https://www.homesleeptest.co.uk/post/clinical-guideline-for-the-evaluation-and-management-of-chronic-insomnia-in-adults",
+        ICSD,
     ),
     fact_row(
         T,
@@ -145,8 +119,9 @@ pub(super) const FACTS: &[Fact] = &[
             "self-harm and suicidal thoughts",
             &["overweight or obesity", "metabolic syndrome"],
         ),
-        "https://jcsm.aasm.org/doi/10.5664/jcsm.6288",
+        AASM_PEDS,
     ),
 ];
 
+/// ICSD-3-TR narcolepsy criteria, as tabulated in PMC11217630 (table 1).
 const NARCOLEPSY_SOURCE: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC11217630/table/t1";

@@ -3,16 +3,32 @@
 use super::prelude::*;
 
 const T: Topic = Topic::Wearables;
-const OURA_PSG: &str = "https://0-www-mdpi-com.brum.beds.ac.uk/1424-8220/21/13/4302";
-const OURA_TEENS: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC7894804";
-const HEALTHKIT_STAGES: &str =
-    "https://learn.microsoft.com/en-us/dotnet/api/healthkit.hkcategoryvaluesleepanalysis";
-const OURA_SDK: &str = "https://deno.land/x/oura_api@0.4.0/mod.ts?s=Sleep";
+/// Altini and Kinnunen 2021, multi-sensor sleep staging with the Oura ring (Sensors).
+const OURA_PSG: &str = "https://doi.org/10.3390/s21134302";
+/// Oura ring against polysomnography in adolescents (PMC7894804).
+const OURA_TEENS: &str = "https://pmc.ncbi.nlm.nih.gov/articles/PMC7894804/";
+/// Apple HealthKit documentation, `HKCategoryValueSleepAnalysis.asleepCore`.
+const HEALTHKIT_CORE: &str =
+    "https://developer.apple.com/documentation/healthkit/hkcategoryvaluesleepanalysis/asleepcore";
+/// Apple HealthKit documentation, `HKCategoryValueSleepAnalysis.asleepDeep`.
+const HEALTHKIT_DEEP: &str =
+    "https://developer.apple.com/documentation/healthkit/hkcategoryvaluesleepanalysis/asleepdeep";
+/// Apple HealthKit documentation, `heartRateVariabilitySDNN`.
+const HEALTHKIT_HRV: &str = "https://developer.apple.com/documentation/healthkit/hkquantitytypeidentifier/heartratevariabilitysdnn";
+/// Oura support, the Sleep Score article.
 const OURA_SCORE: &str = "https://support.ouraring.com/hc/en-us/articles/360025445574-Sleep-Score";
+/// Oura support, the Readiness Contributors article.
 const OURA_READINESS: &str =
     "https://support.ouraring.com/hc/en-us/articles/360057791533-Readiness-Contributors";
-const FITBIT_SCORE: &str = "https://www.techplip.com/fitbit-sleep-score/";
+/// Oura support, the Heart Rate Variability article.
+const OURA_HRV: &str =
+    "https://support.ouraring.com/hc/en-us/articles/360025441974-Heart-Rate-Variability";
+/// WHOOP developer API reference (the recovery score's `hrv_rmssd_milli` field).
+const WHOOP_API: &str = "https://developer.whoop.com/api";
+/// Quer et al. 2020, variability in daily resting heart rate in 92,457 adults (PLOS ONE).
 const QUER: &str = "https://journals.plos.org/plosone/article?id=10.1371/journal.pone.0227709";
+/// Sleep Foundation, respiratory rate during sleep.
+const SLEEP_RR: &str = "https://www.sleepfoundation.org/sleep-apnea/sleep-respiratory-rate";
 
 pub(super) const FACTS: &[Fact] = &[
     fact_row(
@@ -101,7 +117,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A developer reads HRV from Apple HealthKit. Which metric do they receive?",
         ],
         pick(Pool::HrvMetric, "SDNN"),
-        "https://developer.apple.com/documentation/healthkit/hkquantitytypeidentifier/heartratevariabilitysdnn.md",
+        HEALTHKIT_HRV,
     ),
     fact_row(
         T,
@@ -112,7 +128,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A ring user compares HRV between apps. Which metric does Oura report at night?",
         ],
         pick(Pool::HrvMetric, "RMSSD"),
-        "https://support.ouraring.com/hc/en-us/articles/360025441974-Heart-Rate-Variability",
+        OURA_HRV,
     ),
     fact_row(
         T,
@@ -123,7 +139,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A developer reads the hrv field from WHOOP's recovery record. Which metric is it?",
         ],
         pick(Pool::HrvMetric, "RMSSD"),
-        "https://raw.githubusercontent.com/api-evangelist/whoop/refs/heads/main/json-schema/whoop-recoveryscore-schema.json",
+        WHOOP_API,
     ),
     fact_row(
         T,
@@ -134,7 +150,7 @@ pub(super) const FACTS: &[Fact] = &[
             "An app maps Apple Watch sleep data onto AASM stages. What does 'core' sleep stand for?",
         ],
         pick(Pool::StageGroup, "N1 and N2 combined"),
-        HEALTHKIT_STAGES,
+        HEALTHKIT_CORE,
     ),
     fact_row(
         T,
@@ -145,40 +161,7 @@ pub(super) const FACTS: &[Fact] = &[
             "An app maps Apple Watch 'deep' sleep onto AASM stages. Which stage is it?",
         ],
         pick(Pool::StageGroup, "N3 only"),
-        HEALTHKIT_STAGES,
-    ),
-    fact_row(
-        T,
-        "wear-oura-phase-1",
-        "In Oura's sleep_phase_5_min string, the character '1' stands for {}.",
-        &[
-            "What does the character '1' mean in Oura's sleep_phase_5_min string?",
-            "A developer parses Oura's five-minute hypnogram string. Which stage does '1' encode?",
-        ],
-        pick(Pool::DeviceStage, "deep sleep"),
-        OURA_SDK,
-    ),
-    fact_row(
-        T,
-        "wear-oura-phase-3",
-        "In Oura's sleep_phase_5_min string, the character '3' stands for {}.",
-        &[
-            "What does the character '3' mean in Oura's sleep_phase_5_min string?",
-            "A developer parses Oura's five-minute hypnogram string. Which stage does '3' encode?",
-        ],
-        pick(Pool::DeviceStage, "REM sleep"),
-        OURA_SDK,
-    ),
-    fact_row(
-        T,
-        "wear-oura-phase-4",
-        "In Oura's sleep_phase_5_min string, the character '4' stands for {}.",
-        &[
-            "What does the character '4' mean in Oura's sleep_phase_5_min string?",
-            "A developer parses Oura's five-minute hypnogram string. Which state does '4' encode?",
-        ],
-        pick(Pool::DeviceStage, "awake"),
-        OURA_SDK,
+        HEALTHKIT_DEEP,
     ),
     fact_row(
         T,
@@ -201,50 +184,6 @@ pub(super) const FACTS: &[Fact] = &[
         ],
         num(70.0, 5.0, Unit::Score),
         OURA_SCORE,
-    ),
-    fact_row(
-        T,
-        "wear-fitbit-excellent",
-        "A Fitbit sleep score counts as excellent from {} upwards.",
-        &[
-            "From what Fitbit sleep score upwards is a night rated excellent?",
-            "A Fitbit user wants an excellent sleep score. What is the lowest score in that band?",
-        ],
-        num(90.0, 5.0, Unit::Score),
-        FITBIT_SCORE,
-    ),
-    fact_row(
-        T,
-        "wear-fitbit-poor",
-        "The boundary of Fitbit's poor band, below which a sleep score counts as poor, is {}.",
-        &[
-            "Below what Fitbit sleep score is a night rated poor?",
-            "Where does Fitbit's poor sleep-score band end?",
-        ],
-        num(60.0, 5.0, Unit::Score),
-        FITBIT_SCORE,
-    ),
-    fact_row(
-        T,
-        "wear-whoop-green",
-        "A WHOOP recovery score is green from {} upwards.",
-        &[
-            "From what WHOOP recovery score upwards is recovery shown as green?",
-            "A WHOOP user's recovery turns green. What is the lowest score in the green band?",
-        ],
-        num(67.0, 5.0, Unit::Score),
-        "https://ifttt.com/whoop/triggers/new_recovery_score",
-    ),
-    fact_row(
-        T,
-        "wear-garmin-average",
-        "The average Garmin sleep score in 2024 was about {}.",
-        &[
-            "What was the average Garmin sleep score across users in 2024?",
-            "A Garmin user scores 75. What was the typical (average) 2024 Garmin sleep score to compare it with?",
-        ],
-        num(71.0, 5.0, Unit::Score),
-        "https://www.garminology.com/2025/02/01/how-garmin-calculates-sleep-score-and-tracks-your-sleep/",
     ),
     fact_row(
         T,
@@ -281,28 +220,6 @@ pub(super) const FACTS: &[Fact] = &[
     ),
     fact_row(
         T,
-        "wear-whoop-hrv-men",
-        "Among WHOOP members, men's mean HRV is about {}.",
-        &[
-            "What is the mean HRV of male WHOOP members?",
-            "A male WHOOP user compares his HRV with the membership. What is the male average?",
-        ],
-        num(65.0, 10.0, Unit::Millis),
-        "https://www.whoop.com/gb/en/thelocker/normal-hrv-range-age-gender/",
-    ),
-    fact_row(
-        T,
-        "wear-hr-dip",
-        "The night-time heart-rate dip, relative to daytime, below which a person is called a non-dipper is {}.",
-        &[
-            "Below what night-time heart-rate dip, relative to daytime, is a person called a non-dipper?",
-            "A watch shows a small fall in heart rate overnight compared with the day. Under what dip is that non-dipping?",
-        ],
-        num(10.0, 5.0, Unit::Percent),
-        "https://scienceinsights.org/what-is-a-healthy-sleeping-heart-rate-dip",
-    ),
-    fact_row(
-        T,
         "wear-adult-rr",
         "Adults at rest normally breathe {}.",
         &[
@@ -310,17 +227,6 @@ pub(super) const FACTS: &[Fact] = &[
             "A wearable reports a sleeping respiratory rate. Which range is normal for an adult at rest?",
         ],
         range(12.0, 20.0, 2.0, Unit::BreathsPerMin),
-        "https://www.sleepfoundation.org/sleep-apnea/sleep-respiratory-rate",
-    ),
-    fact_row(
-        T,
-        "wear-fitbit-short-sleep-code",
-        "The duration under which Fitbit marks a sleep log as too short to stage (infoCode 2) is {}.",
-        &[
-            "Below what duration does Fitbit flag a sleep log with infoCode 2 (too short)?",
-            "A Fitbit nap log has no stages and infoCode 2. Under what length does that happen?",
-        ],
-        num(3.0, 1.0, Unit::Hours),
-        "https://app.unpkg.com/fitbit-api-client@0.4.6/files/dist/models/sleep.d.ts",
+        SLEEP_RR,
     ),
 ];
