@@ -121,12 +121,13 @@ fn with_teacher(
     bar.finish_and_clear();
     if let Some(stats) = teacher.chat_stats() {
         println!(
-            "teacher {}: {} replies fetched, {} from cache, {} retries, {} rejected by the gold check, {} failed",
+            "teacher {}: {} replies fetched, {} from cache, {} retries, {} rejected ({} of them by the consistency audit), {} failed",
             teacher.as_teacher().name(),
             stats.fetched,
             stats.cache_hits,
             stats.retries,
             stats.rejected,
+            stats.inconsistent,
             stats.failed
         );
     }

@@ -4,6 +4,7 @@
 //! user needs lives in the crates.
 
 mod alloc;
+mod audit;
 mod bench;
 mod data;
 mod eval;
@@ -36,6 +37,9 @@ enum Command {
     },
     /// Generate the synthetic dataset: reports, knowledge questions and instruction records.
     Data(data::DataArgs),
+    /// Audit a dataset's teacher replies against their reports and the rule table (exits
+    /// non-zero on any violation).
+    Audit(audit::AuditArgs),
     /// Train one student configuration (all its stages), resuming from its last checkpoint.
     Train(train::TrainArgs),
     /// Measure throughput (one JSON line per benchmark).
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
         Command::Experiment(args) => experiment::run(args),
         Command::List { dir } => experiment::list(dir),
         Command::Data(args) => data::run(args),
+        Command::Audit(args) => audit::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),

@@ -14,14 +14,18 @@ const SEED: u64 = 7;
 
 /// `per_length` people for every report length of 1 to 14 nights, ages 14-85, every condition.
 fn population(per_length: u64) -> Vec<Report> {
+    population_from(SEED, per_length)
+}
+
+fn population_from(seed: u64, per_length: u64) -> Vec<Report> {
     let mix = PopulationMix::default();
     (1..=14u32)
         .flat_map(|nights| (0..per_length).map(move |i| (nights, u64::from(nights) * 10_000 + i)))
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|(nights, index)| {
-            let persona = generate_persona(SEED, index, &mix);
-            build_report_with_nights(SEED, index, &persona, nights)
+            let persona = generate_persona(seed, index, &mix);
+            build_report_with_nights(seed, index, &persona, nights)
         })
         .collect()
 }
@@ -52,9 +56,8 @@ fn the_rendered_report_reads_back_to_the_same_ground_truth() {
     }
 }
 
-#[test]
-fn the_expert_teacher_passes_the_audit_on_the_whole_population_mix() {
-    let reports = population(60);
+/// Audits the expert teacher's recommendation and three follow-up replies for every report.
+fn audit_teacher(reports: &[Report]) -> AuditSummary {
     let results: Vec<(String, Vec<_>)> = reports
         .par_iter()
         .enumerate()
@@ -80,6 +83,13 @@ fn the_expert_teacher_passes_the_audit_on_the_whole_population_mix() {
     for (id, v) in &results {
         summary.add(id, v);
     }
+    summary
+}
+
+#[test]
+fn the_expert_teacher_passes_the_audit_on_the_whole_population_mix() {
+    let reports = population(60);
+    let summary = audit_teacher(&reports);
     assert!(summary.is_clean(), "{summary}");
     // The population exercises every kind of red flag and most findings.
     let flags: std::collections::BTreeSet<_> = reports
@@ -87,6 +97,19 @@ fn the_expert_teacher_passes_the_audit_on_the_whole_population_mix() {
         .flat_map(|r| r.red_flags.iter().map(|f| f.kind))
         .collect();
     assert!(flags.len() >= 10, "{flags:?}");
+}
+
+/// The acceptance run: 10,000 people (about 714 per report length of 1 to 14 nights), every
+/// condition, ages 14-85, under three seeds' worth of phrasing. Run it with
+/// `cargo test -p sleepcot-data --test audit -- --ignored` (about a minute on 2 cores).
+#[test]
+#[ignore]
+fn ten_thousand_people_pass_the_audit() {
+    let reports = population_from(2024, 715);
+    assert!(reports.len() >= 10_000);
+    let summary = audit_teacher(&reports);
+    println!("{summary}");
+    assert!(summary.is_clean(), "{summary}");
 }
 
 /// A minimal rendered report: a 40-year-old with three work nights and the given averages.

@@ -298,7 +298,7 @@ mod tests {
     use super::*;
     use crate::test_data::{dataset, recommendation_records};
     use sleepcot_data::findings::RedFlagKind;
-    use sleepcot_data::teacher::format::hours_from_minutes;
+    use sleepcot_data::teacher::format::hours_minutes;
     use sleepcot_data::teacher::{ExpertTeacher, Teacher, TeacherInput};
 
     /// The expert teacher's output for `report` in several phrasings (different seeds).
@@ -420,7 +420,7 @@ mod tests {
         let tst = report.period.mean_total_sleep_min;
         let ok = format!(
             "Answer:\n1. [Short_Sleep-Duration] You sleep {} on average; go to bed earlier.\n2. Relax.\nReferral: see a doctor about [possible narcolepsy].",
-            hours_from_minutes(tst)
+            hours_minutes(tst)
         );
         let s = score_recommendation(report, &ok, &ok, 1.0);
         assert_eq!((s.named, s.named_correctly), (1, 1));
@@ -430,7 +430,7 @@ mod tests {
         assert_eq!(s.get(RecommendationMetric::ReferralRecall), None);
         assert_eq!(s.get(RecommendationMetric::RougeL), Some(1.0));
         // The same sentence with half the measured sleep is unfaithful.
-        let wrong = ok.replace(&hours_from_minutes(tst), &hours_from_minutes(tst * 0.5));
+        let wrong = ok.replace(&hours_minutes(tst), &hours_minutes(tst * 0.5));
         let s = score_recommendation(report, &wrong, &ok, 1.0);
         assert_eq!((s.quantities, s.faithful_quantities), (1, 0));
         assert!(s.rouge_l < 1.0);

@@ -10,10 +10,12 @@
 //! kind and keeps examples. The expert teacher must pass with zero violations on any
 //! population, and the chat teacher drops (and counts) replies that fail.
 
+mod dataset;
 mod knowledge;
 mod recommendation;
 mod summary;
 
+pub use dataset::{AuditError, audit_data_dir};
 pub use knowledge::audit_knowledge;
 pub use recommendation::audit_recommendation;
 pub use summary::AuditSummary;

@@ -226,8 +226,8 @@ const HEALTHY_ANSWER: &[&str] = &[
 ];
 
 const FLAG_WITHOUT_FINDING_ANSWER: &[&str] = &[
-    "No average metric is outside the norms for your age, but the night-by-night pattern raises a red flag (see the referral). Meanwhile:",
-    "Your averages meet the norms for your age, yet some nights show a pattern that needs a doctor (see the referral). Meanwhile:",
+    "No measured average is outside the norms for your age, but what you report or the night-by-night pattern raises a red flag (see the referral). Meanwhile:",
+    "Your averages meet the norms for your age, yet your symptoms or some nights need a doctor's attention (see the referral). Meanwhile:",
 ];
 
 const MAINTENANCE: &[&[&str]] = &[

@@ -4,16 +4,66 @@
 //! The checks use the same parser as the evaluator ([`crate::teacher::parse`]):
 //! - knowledge: the chosen option letter must be the correct one;
 //! - follow-up: [`crate::teacher::GoldAnswer::is_correct`];
-//! - recommendation: the bracketed findings named must be exactly the report's ground-truth
-//!   findings, and a `Referral:` line must appear exactly when the report has a red flag.
+//! - recommendation: the teacher-consistency audit ([`crate::audit`]) on the reply and the
+//!   report it answers: findings named exactly when their rules fire, directions and units
+//!   that follow from the quoted values, a `Referral:` line exactly when a red flag is present,
+//!   no contradictory referral, and the stated priority order;
+//!
+//! and every reply passes the audit of its task, so an LLM's inconsistent rationale is dropped
+//! (and counted, [`super::ChatStats::inconsistent`]) even when its final answer is right.
 
-use std::collections::BTreeSet;
+use crate::audit::{Violation, audit_follow_up, audit_knowledge, audit_recommendation};
+use crate::knowledge::Topic;
+use crate::teacher::parse::{parse_answer, parse_choice};
+use crate::teacher::{TeacherInput, user_message};
 
-use crate::teacher::TeacherInput;
-use crate::teacher::parse::{has_referral, mentioned_findings, parse_answer, parse_choice};
+/// Why a reply was rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disagreement {
+    /// Its final answer is missing or disagrees with the gold answer.
+    Gold(String),
+    /// The consistency audit found these violations in it.
+    Audit(Vec<Violation>),
+}
 
-/// Why a reply was rejected, in a short clause for logs and error messages.
-pub fn disagreement(input: &TeacherInput<'_>, reply: &str) -> Option<String> {
+impl Disagreement {
+    /// The reason in a short clause, for logs and error messages.
+    pub fn reason(&self) -> String {
+        match self {
+            Disagreement::Gold(reason) => reason.clone(),
+            Disagreement::Audit(v) => format!(
+                "the consistency audit found {} violation(s), first {}: {}",
+                v.len(),
+                v[0].kind.name(),
+                v[0].detail
+            ),
+        }
+    }
+}
+
+/// The audit of `reply` for `input`'s task (science questions are not audited).
+fn audit(input: &TeacherInput<'_>, reply: &str) -> Vec<Violation> {
+    let prompt = user_message(input);
+    match input {
+        TeacherInput::Recommendation(_) => audit_recommendation(&prompt, reply),
+        TeacherInput::FollowUp(..) => audit_follow_up(&prompt, reply),
+        TeacherInput::Knowledge(q) if q.topic == Topic::Science => Vec::new(),
+        TeacherInput::Knowledge(_) => audit_knowledge(&prompt, reply),
+    }
+}
+
+/// Why a reply must be dropped, if it must: a missing or wrong final answer, or a violation of
+/// the consistency audit.
+pub fn disagreement(input: &TeacherInput<'_>, reply: &str) -> Option<Disagreement> {
+    if let Some(reason) = gold_disagreement(input, reply) {
+        return Some(Disagreement::Gold(reason));
+    }
+    let violations = audit(input, reply);
+    (!violations.is_empty()).then_some(Disagreement::Audit(violations))
+}
+
+/// Why a reply's final answer disagrees with the gold answer, in a short clause.
+fn gold_disagreement(input: &TeacherInput<'_>, reply: &str) -> Option<String> {
     if parse_answer(reply).is_none() {
         return Some("the reply has no `Answer:` line".into());
     }
@@ -29,23 +79,8 @@ pub fn disagreement(input: &TeacherInput<'_>, reply: &str) -> Option<String> {
                 q.gold.answer_text()
             )
         }),
-        TeacherInput::Recommendation(report) => {
-            let named: BTreeSet<_> = mentioned_findings(reply).into_iter().collect();
-            let truth: BTreeSet<_> = report.findings.iter().map(|f| f.kind).collect();
-            if named != truth {
-                return Some(format!(
-                    "it names {} finding(s) but the report has {} (set differs)",
-                    named.len(),
-                    truth.len()
-                ));
-            }
-            let referral = has_referral(reply);
-            match (referral, report.red_flags.is_empty()) {
-                (true, true) => Some("it refers to a physician without a red flag".into()),
-                (false, false) => Some("it omits the referral a red flag requires".into()),
-                _ => None,
-            }
-        }
+        // The audit reads the findings, referral and order of a recommendation.
+        TeacherInput::Recommendation(_) => None,
     }
 }
 
@@ -81,6 +116,7 @@ mod tests {
             assert!(
                 disagreement(&input, &reply)
                     .unwrap()
+                    .reason()
                     .contains("gold answer")
             );
             assert!(disagreement(&input, "no marker").is_some());

@@ -55,9 +55,11 @@ pub struct ChatStats {
     pub attempts: u64,
     /// Retries after 429, 5xx or network failures.
     pub retries: u64,
-    /// Replies rejected because their answer disagreed with the gold answer or could not be
-    /// parsed.
+    /// Replies rejected because their answer disagreed with the gold answer, could not be
+    /// parsed, or failed the consistency audit.
     pub rejected: u64,
+    /// Of the rejected replies, those dropped by the consistency audit ([`crate::audit`]).
+    pub inconsistent: u64,
     /// Items that failed for good (network, HTTP status, malformed body).
     pub failed: u64,
 }
@@ -117,6 +119,7 @@ pub struct ChatTeacher {
     cache_hits: AtomicU64,
     fetched: AtomicU64,
     rejected: AtomicU64,
+    inconsistent: AtomicU64,
     failed: AtomicU64,
 }
 
@@ -147,6 +150,7 @@ impl ChatTeacher {
             cache_hits: AtomicU64::new(0),
             fetched: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
+            inconsistent: AtomicU64::new(0),
             failed: AtomicU64::new(0),
         })
     }
@@ -169,6 +173,7 @@ impl ChatTeacher {
             attempts: self.client.attempts(),
             retries: self.client.retries(),
             rejected: self.rejected.load(Ordering::Relaxed),
+            inconsistent: self.inconsistent.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
         }
     }
@@ -290,9 +295,12 @@ impl Teacher for ChatTeacher {
             return Err(self.rejected(input, "the reply has no `Answer:` line".into()));
         };
         if self.config.filter
-            && let Some(reason) = gold::disagreement(input, &reply)
+            && let Some(disagreement) = gold::disagreement(input, &reply)
         {
-            return Err(self.rejected(input, reason));
+            if matches!(disagreement, gold::Disagreement::Audit(_)) {
+                self.inconsistent.fetch_add(1, Ordering::Relaxed);
+            }
+            return Err(self.rejected(input, disagreement.reason()));
         }
         Ok(output)
     }
