@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod findings;
+pub mod import;
 pub mod instructions;
 pub mod io;
 pub mod knowledge;

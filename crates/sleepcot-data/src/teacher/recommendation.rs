@@ -438,13 +438,23 @@ pub(crate) fn referral_line<R: Rng + ?Sized>(rng: &mut R, flags: &[RedFlag]) -> 
     if flags.is_empty() {
         return None;
     }
-    let items: Vec<String> = flags
+    // Flags that share a next step (the apnea signs all lead to one sleep study) are named
+    // together, in referral order, so the step is stated once.
+    let mut steps: Vec<(&str, Vec<String>)> = Vec::new();
+    for f in flags {
+        let tag = format!("[{}]", f.kind.label());
+        match steps.iter_mut().find(|(step, _)| *step == f.kind.next_step()) {
+            Some((_, tags)) => tags.push(tag),
+            None => steps.push((f.kind.next_step(), vec![tag])),
+        }
+    }
+    let items: Vec<String> = steps
         .iter()
-        .map(|f| format!("[{}] ({})", f.kind.label(), f.kind.next_step()))
+        .map(|(step, tags)| format!("{} ({step})", join_list(tags)))
         .collect();
     Some(format!(
         "{REFERRAL_MARKER} {}",
-        say(rng, REFERRAL, &[("flags", &join_list(&items))])
+        say(rng, REFERRAL, &[("flags", &items.join("; "))])
     ))
 }
 

@@ -1,0 +1,194 @@
+//! A person's own wearable export → nights, one module per vendor behind one interface.
+//!
+//! Each vendor module turns its export format into [`ImportedNight`]s: one main sleep period
+//! each, with the totals the vendor documents and every signal the device did not measure left
+//! as `None` ("not measured", never 0). Records an export legitimately holds but that are not a
+//! night (naps, unscored or pending records, unknown stage codes) are skipped and counted in
+//! [`Export::skipped`] with the reason, so the import goes on and the summary names them.
+//!
+//! | module | format |
+//! |---|---|
+//! | `oura` | Oura API v2 `sleep` pages (`{"data": [...], "next_token"}`), plus `daily_spo2` |
+//! | `fitbit` | Fitbit Web API sleep v1.2 (`{"sleep": [...], "summary"}`) and Google Takeout `sleep-*.json` (a bare array), `stages` and `classic` logs |
+//! | `apple` | Apple Health `export.xml`, streamed |
+//! | `garmin` | Garmin `sleeps` summaries |
+//! | `whoop` | WHOOP API v2 `sleep` records |
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+/// The wearable vendors whose exports can be imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Vendor {
+    /// Oura ring (API v2).
+    Oura,
+    /// Fitbit (Web API v1.2 or Google Takeout).
+    Fitbit,
+    /// Apple Health (`export.xml`).
+    Apple,
+    /// Garmin (Health API `sleeps`).
+    Garmin,
+    /// WHOOP (API v2 `sleep`).
+    Whoop,
+}
+
+impl Vendor {
+    /// Every vendor, in a fixed order.
+    pub const ALL: [Vendor; 5] = [
+        Vendor::Oura,
+        Vendor::Fitbit,
+        Vendor::Apple,
+        Vendor::Garmin,
+        Vendor::Whoop,
+    ];
+
+    /// The lower-case name used on the command line (`--from oura`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Vendor::Oura => "oura",
+            Vendor::Fitbit => "fitbit",
+            Vendor::Apple => "apple",
+            Vendor::Garmin => "garmin",
+            Vendor::Whoop => "whoop",
+        }
+    }
+}
+
+/// Which heart-rate-variability statistic a device reports; they are not interchangeable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HrvKind {
+    /// Root mean square of successive differences (Oura, Fitbit, WHOOP, Garmin).
+    Rmssd,
+    /// Standard deviation of NN intervals (Apple's `HeartRateVariabilitySDNN`).
+    Sdnn,
+}
+
+/// One main sleep period as a device exported it. Durations are minutes, rates per minute or
+/// per hour as named; `None` means the device did not measure it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportedNight {
+    /// Which vendor's export it came from.
+    pub vendor: Vendor,
+    /// The vendor's id of the record, when it has one.
+    pub record_id: Option<String>,
+    /// When the person went to bed (lights out, or the start of the record), with the UTC
+    /// offset in force at that moment.
+    pub bed_start: DateTime<FixedOffset>,
+    /// When the person got up (the end of the record), with its UTC offset (which differs
+    /// from `bed_start`'s across a DST change).
+    pub bed_end: DateTime<FixedOffset>,
+    /// Minutes in bed: the vendor's own figure when it gives one, else `bed_end - bed_start`.
+    pub time_in_bed_min: f32,
+    /// Minutes asleep.
+    pub total_sleep_min: f32,
+    /// Minutes from going to bed to falling asleep.
+    pub onset_latency_min: Option<f32>,
+    /// Minutes awake between falling asleep and the final awakening.
+    pub waso_min: Option<f32>,
+    /// Awakenings (wake bouts of 5 minutes or more where the vendor gives stages; the
+    /// vendor's own count otherwise).
+    pub awakenings: Option<u32>,
+    /// Minutes of light sleep (N1 + N2; Apple's "core").
+    pub light_min: Option<f32>,
+    /// Minutes of deep sleep (N3).
+    pub deep_min: Option<f32>,
+    /// Minutes of REM sleep.
+    pub rem_min: Option<f32>,
+    /// Minutes from falling asleep to the first REM.
+    pub rem_latency_min: Option<f32>,
+    /// Lowest (resting) heart rate during sleep, bpm.
+    pub resting_hr: Option<f32>,
+    /// Mean heart rate during sleep, bpm.
+    pub mean_hr: Option<f32>,
+    /// Heart-rate variability during sleep, ms, and which statistic it is.
+    pub hrv_ms: Option<(f32, HrvKind)>,
+    /// Mean SpO2 during sleep, %.
+    pub spo2_mean: Option<f32>,
+    /// Lowest SpO2 during sleep, %.
+    pub spo2_nadir: Option<f32>,
+    /// Oxygen desaturation (or breathing disturbance) events per hour.
+    pub odi: Option<f32>,
+    /// Mean breathing rate during sleep, per minute.
+    pub respiratory_rate: Option<f32>,
+    /// The vendor's sleep score, 0-100.
+    pub sleep_score: Option<u32>,
+}
+
+/// What one export file yielded.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Export {
+    /// The main sleep periods, in time order.
+    pub nights: Vec<ImportedNight>,
+    /// Records skipped as the vendor documents them (naps, unscored, pending, unknown stage
+    /// codes, overlapping duplicates), counted by reason.
+    pub skipped: BTreeMap<String, usize>,
+    /// Age in years, where the export states it (Apple's date of birth).
+    pub age: Option<u32>,
+    /// Biological sex, where the export states it.
+    pub sex: Option<crate::persona::Sex>,
+}
+
+impl Export {
+    /// Counts one skipped record under `reason`.
+    pub fn skip(&mut self, reason: &str) {
+        *self.skipped.entry(reason.to_string()).or_default() += 1;
+    }
+}
+
+/// Why an export could not be imported: one sentence naming the file and the field or line.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file could not be read.
+    #[error("could not read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is another vendor's export (or not an export at all).
+    #[error("{path} is not a {expected} export: it looks like {looks_like}")]
+    WrongVendor {
+        /// The file.
+        path: PathBuf,
+        /// The vendor asked for.
+        expected: &'static str,
+        /// What the file looks like instead.
+        looks_like: String,
+    },
+    /// The file ends in the middle of a record (JSON or XML cut off).
+    #[error("{path} is truncated or malformed at {location}: {detail}")]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// Line (and column) or JSON path where reading stopped.
+        location: String,
+        /// What the reader expected.
+        detail: String,
+    },
+    /// A value is impossible after unit handling (SpO2 above 100 %, a negative duration).
+    #[error("{path}: {field} is {value}, but {expected} was expected")]
+    BadValue {
+        /// The file.
+        path: PathBuf,
+        /// The field (and record) holding it.
+        field: String,
+        /// The value as read.
+        value: String,
+        /// The allowed range or form.
+        expected: String,
+    },
+    /// Nothing is left to report after skipping naps, unscored records and the date range.
+    #[error("{path} has no night to report: {why}")]
+    NoNights {
+        /// The file.
+        path: PathBuf,
+        /// What was found instead (e.g. "3 naps and 1 unscored record").
+        why: String,
+    },
+}
