@@ -112,6 +112,42 @@ fn ten_thousand_people_pass_the_audit() {
     assert!(summary.is_clean(), "{summary}");
 }
 
+#[test]
+fn signals_a_device_did_not_measure_are_not_measured_everywhere() {
+    use sleepcot_data::findings::evaluate;
+    use sleepcot_data::report::summarize_period;
+    for mut report in population(3) {
+        for n in &mut report.nights {
+            (n.spo2_mean, n.spo2_nadir, n.odi, n.hrv_rmssd_ms) = (None, None, None, None);
+        }
+        report.period = summarize_period(report.persona.age_group(), &report.nights);
+        (report.findings, report.red_flags) =
+            evaluate(&report.persona, &report.period, &report.nights);
+        let text = render_report(&report);
+        assert!(text.contains("SpO2 not measured, SpO2 low not measured, ODI not measured"));
+        assert!(text.contains("(- = not measured by the device)"), "{text}");
+        let read = read_report(&text).expect("reads back");
+        assert_eq!(kinds_of(&read), kinds_of(&report), "{}", report.id);
+        let input = TeacherInput::Recommendation(&report);
+        let out = ExpertTeacher.teach(&input, SEED, 1).unwrap();
+        assert!(
+            out.rationale
+                .contains("Not measured by this device: HRV, SpO2, SpO2 low, ODI")
+        );
+        let v = audit_recommendation(&user_message(&input), &out.text());
+        assert!(v.is_empty(), "{v:?}");
+        let kinds: Vec<_> = report.findings.iter().map(|f| f.kind.label()).collect();
+        assert!(
+            !kinds
+                .iter()
+                .any(|k| k.contains("oxygen") || k.contains("heart rate variability"))
+        );
+        if report.nights.len() == 1 {
+            assert!(text.contains("mid-sleep SD not measured"), "{text}");
+        }
+    }
+}
+
 /// A minimal rendered report: a 40-year-old with three work nights and the given averages.
 fn report_text(waso: u32, asleep: u32, odi: f32, nadir: f32, extra_symptoms: &str) -> String {
     let row = |n: u32, day: &str| {
@@ -154,7 +190,7 @@ fn a_hand_written_report_reads_back() {
     let text = report_text(25, 400, 2.0, 91.0, "none");
     let r = read_report(&text).unwrap();
     assert_eq!(r.nights.len(), 3);
-    assert_eq!(r.period.mean_waso_min, 25.0);
+    assert_eq!(r.period.mean_waso_min, Some(25.0));
     assert_eq!(r.period.weekend_midsleep_h, None);
     let kinds: Vec<_> = r.findings.iter().map(|f| f.kind.label()).collect();
     assert_eq!(

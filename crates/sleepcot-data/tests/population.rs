@@ -37,12 +37,12 @@ fn reports(seed: u64, n: usize, mix: &PopulationMix) -> Vec<Report> {
 fn healthy_adults_meet_continuity_and_architecture_norms() {
     let rs = reports(1, 150, &healthy(26, 64));
     let eff = mean(rs.iter().map(|r| r.period.mean_efficiency_pct));
-    let sol = mean(rs.iter().map(|r| r.period.mean_onset_latency_min));
-    let rem = mean(rs.iter().map(|r| r.period.mean_rem_pct));
-    let deep = mean(rs.iter().map(|r| r.period.mean_deep_pct));
+    let sol = mean(rs.iter().map(|r| r.period.mean_onset_latency_min.unwrap()));
+    let rem = mean(rs.iter().map(|r| r.period.mean_rem_pct.unwrap()));
+    let deep = mean(rs.iter().map(|r| r.period.mean_deep_pct.unwrap()));
     let tst = mean(rs.iter().map(|r| r.period.mean_total_sleep_min));
-    let odi = mean(rs.iter().map(|r| r.period.mean_odi));
-    let nadir = mean(rs.iter().map(|r| r.period.mean_spo2_nadir));
+    let odi = mean(rs.iter().map(|r| r.period.mean_odi.unwrap()));
+    let nadir = mean(rs.iter().map(|r| r.period.mean_spo2_nadir.unwrap()));
     assert!(eff >= 85.0, "efficiency {eff}");
     assert!((5.0..=30.0).contains(&sol), "latency {sol}");
     assert!((19.0..=26.0).contains(&rem), "REM share {rem}");
@@ -66,7 +66,7 @@ fn deep_sleep_share_falls_with_age_group() {
             mean(
                 rs.iter()
                     .filter(|r| r.persona.age_group() == *g)
-                    .map(|r| r.period.mean_deep_pct),
+                    .map(|r| r.period.mean_deep_pct.unwrap()),
             )
         })
         .collect();
@@ -76,12 +76,12 @@ fn deep_sleep_share_falls_with_age_group() {
     let waso_young = mean(
         rs.iter()
             .filter(|r| r.persona.age < 30)
-            .map(|r| r.period.mean_waso_min),
+            .map(|r| r.period.mean_waso_min.unwrap()),
     );
     let waso_old = mean(
         rs.iter()
             .filter(|r| r.persona.age >= 65)
-            .map(|r| r.period.mean_waso_min),
+            .map(|r| r.period.mean_waso_min.unwrap()),
     );
     assert!(
         waso_old > waso_young + 10.0,
@@ -96,7 +96,7 @@ fn apnea_raises_odi_with_severity_and_lowers_nadir() {
         mean(
             rs.iter()
                 .filter(|r| r.persona.severity_of(Condition::ObstructiveSleepApnea) == Some(s))
-                .map(|r| r.period.mean_odi),
+                .map(|r| r.period.mean_odi.unwrap()),
         )
     };
     let (mild, moderate, severe) = (
@@ -110,8 +110,8 @@ fn apnea_raises_odi_with_severity_and_lowers_nadir() {
         "{mild} {moderate} {severe}"
     );
     let healthy_rs = reports(3, 80, &healthy(26, 64));
-    let nadir_apnea = mean(rs.iter().map(|r| r.period.mean_spo2_nadir));
-    let nadir_healthy = mean(healthy_rs.iter().map(|r| r.period.mean_spo2_nadir));
+    let nadir_apnea = mean(rs.iter().map(|r| r.period.mean_spo2_nadir.unwrap()));
+    let nadir_healthy = mean(healthy_rs.iter().map(|r| r.period.mean_spo2_nadir.unwrap()));
     assert!(
         nadir_apnea < nadir_healthy - 2.0,
         "{nadir_apnea} vs {nadir_healthy}"
@@ -157,8 +157,8 @@ fn apnea_raises_odi_with_severity_and_lowers_nadir() {
 fn insomnia_lengthens_latency_and_waso() {
     let ins = reports(4, 100, &only(Condition::Insomnia));
     let ok = reports(4, 100, &healthy(26, 64));
-    let sol = |rs: &[Report]| mean(rs.iter().map(|r| r.period.mean_onset_latency_min));
-    let waso = |rs: &[Report]| mean(rs.iter().map(|r| r.period.mean_waso_min));
+    let sol = |rs: &[Report]| mean(rs.iter().map(|r| r.period.mean_onset_latency_min.unwrap()));
+    let waso = |rs: &[Report]| mean(rs.iter().map(|r| r.period.mean_waso_min.unwrap()));
     assert!(sol(&ins) > sol(&ok) + 15.0, "{} vs {}", sol(&ins), sol(&ok));
     assert!(
         waso(&ins) > waso(&ok) + 15.0,
@@ -211,7 +211,7 @@ fn shift_workers_keep_less_regular_schedules() {
     );
     assert!(shift.iter().all(|r| r.persona.work.is_shift_work()));
     let ok = reports(6, 80, &healthy(20, 60));
-    let sd = |rs: &[Report]| mean(rs.iter().map(|r| r.period.midsleep_sd_min));
+    let sd = |rs: &[Report]| mean(rs.iter().map(|r| r.period.midsleep_sd_min.unwrap()));
     assert!(sd(&shift) > 2.0 * sd(&ok), "{} vs {}", sd(&shift), sd(&ok));
     let irregular = shift
         .iter()

@@ -151,7 +151,7 @@ fn needs_doctor(report: &Report) -> bool {
         let m = mean(&n.iter().map(|x| f(x) as f64).collect::<Vec<_>>());
         (m * 10.0).round() / 10.0
     };
-    let odi = avg(|x| x.odi);
+    let odi = avg(|x| x.odi.unwrap());
     let symptomatic = [
         S::LoudSnoring,
         S::WitnessedApneas,
@@ -162,8 +162,11 @@ fn needs_doctor(report: &Report) -> bool {
     .into_iter()
     .any(has);
     let apnea = odi >= 15.0 || (odi >= 5.0 && symptomatic);
-    let oxygen = avg(|x| x.spo2_nadir) < 88.0 || avg(|x| x.spo2_mean) < 90.0;
-    let soremp = n.iter().filter(|x| x.rem_latency_min <= 15.0).count();
+    let oxygen = avg(|x| x.spo2_nadir.unwrap()) < 88.0 || avg(|x| x.spo2_mean.unwrap()) < 90.0;
+    let soremp = n
+        .iter()
+        .filter(|x| x.rem_latency_min.unwrap() <= 15.0)
+        .count();
     let ess = p.questionnaires.epworth;
     let sleepy = has(S::DaytimeSleepiness) || ess.is_some_and(|e| e > 10);
     let narco = has(S::Cataplexy) || soremp >= 2 || (soremp >= 1 && sleepy);
@@ -172,7 +175,7 @@ fn needs_doctor(report: &Report) -> bool {
         .iter()
         .filter(|x| {
             x.efficiency_pct < 85.0
-                && (x.onset_latency_min > 30.0 || x.waso_min >= waso_limit + 20.0)
+                && (x.onset_latency_min.unwrap() > 30.0 || x.waso_min.unwrap() >= waso_limit + 20.0)
         })
         .count();
     // Persistent: the pattern on at least 4 nights in 7, or an ISI of 15+.
@@ -233,15 +236,19 @@ fn every_follow_up_gold_answer_recomputes_independently_and_the_teacher_states_i
                 (FollowUpKind::LowestSpo2, GoldAnswer::Night { night, value, .. }) => {
                     let mut best = 0;
                     for (j, x) in n.iter().enumerate() {
-                        if x.spo2_nadir < n[best].spo2_nadir {
+                        if x.spo2_nadir.unwrap() < n[best].spo2_nadir.unwrap() {
                             best = j;
                         }
                     }
                     assert_eq!(*night as usize, best + 1);
-                    assert!((value - n[best].spo2_nadir as f64).abs() <= 0.051);
+                    assert!((value - n[best].spo2_nadir.unwrap() as f64).abs() <= 0.051);
                 }
                 (FollowUpKind::DeepSleepNormal, GoldAnswer::YesNo(yes)) => {
-                    let avg = mean(&n.iter().map(|x| x.deep_pct as f64).collect::<Vec<_>>());
+                    let avg = mean(
+                        &n.iter()
+                            .map(|x| x.deep_pct.unwrap() as f64)
+                            .collect::<Vec<_>>(),
+                    );
                     let min = deep_min_pct(report.persona.age);
                     if (avg - min).abs() > 1e-3 {
                         assert_eq!(*yes, avg >= min, "{} deep {avg}", report.id);
@@ -274,12 +281,12 @@ fn every_follow_up_gold_answer_recomputes_independently_and_the_teacher_states_i
                 (FollowUpKind::BestNight, GoldAnswer::Night { night, value, .. }) => {
                     let mut best = 0;
                     for (j, x) in n.iter().enumerate() {
-                        if x.sleep_score > n[best].sleep_score {
+                        if x.sleep_score.unwrap() > n[best].sleep_score.unwrap() {
                             best = j;
                         }
                     }
                     assert_eq!(*night as usize, best + 1);
-                    assert_eq!(*value, n[best].sleep_score as f64);
+                    assert_eq!(*value, n[best].sleep_score.unwrap() as f64);
                 }
                 (kind, gold) => panic!("{kind:?} has an unexpected gold type {gold:?}"),
             }
@@ -430,7 +437,7 @@ fn bad_reports_and_inapplicable_questions_give_one_sentence_errors() {
     assert!(follow_up_questions(&empty, 0, 8).is_empty());
 
     let mut broken = reports[1].clone();
-    broken.nights[2].spo2_nadir = f32::NAN;
+    broken.nights[2].spo2_nadir = Some(f32::NAN);
     let err = ExpertTeacher
         .teach(&TeacherInput::Recommendation(&broken), 0, 0)
         .unwrap_err();

@@ -29,7 +29,7 @@ fn generated_reports_are_valid_and_round_trip_through_a_file() {
 #[test]
 fn negative_duration_is_named_with_night_index() {
     let mut r = report();
-    r.nights[2].waso_min = -4.0;
+    r.nights[2].waso_min = Some(-4.0);
     let msg = message(&r);
     assert!(msg.contains("`nights[2].waso_min` is -4"), "{msg}");
     assert!(msg.contains("non-negative duration"), "{msg}");
@@ -62,7 +62,7 @@ fn total_sleep_above_time_in_bed() {
 #[test]
 fn stage_minutes_above_total_sleep() {
     let mut r = report();
-    r.nights[4].deep_min += 60.0;
+    r.nights[4].deep_min = r.nights[4].deep_min.map(|d| d + 60.0);
     let msg = message(&r);
     assert!(
         msg.contains("`nights[4].light_min + deep_min + rem_min`"),
@@ -74,12 +74,12 @@ fn stage_minutes_above_total_sleep() {
 #[test]
 fn spo2_above_100_and_nadir_above_mean() {
     let mut r = report();
-    r.nights[0].spo2_mean = 101.5;
+    r.nights[0].spo2_mean = Some(101.5);
     let msg = message(&r);
     assert!(msg.contains("`nights[0].spo2_mean` is 101.5"), "{msg}");
 
     let mut r = report();
-    r.nights[5].spo2_nadir = r.nights[5].spo2_mean + 1.0;
+    r.nights[5].spo2_nadir = r.nights[5].spo2_mean.map(|m| m + 1.0);
     let msg = message(&r);
     assert!(msg.contains("`nights[5].spo2_nadir`"), "{msg}");
     assert!(msg.contains("at most the mean SpO2"), "{msg}");
@@ -88,7 +88,7 @@ fn spo2_above_100_and_nadir_above_mean() {
 #[test]
 fn negative_odi_and_age_out_of_range() {
     let mut r = report();
-    r.nights[6].odi = -1.0;
+    r.nights[6].odi = Some(-1.0);
     let msg = message(&r);
     assert!(msg.contains("`nights[6].odi` is -1"), "{msg}");
 

@@ -254,7 +254,9 @@ impl Evidence {
             }
             if rule.kind == FindingKind::LowSpo2Nadir {
                 // The teacher adds the single worst night to the mean nadir.
-                values.extend(quantities(&percent(report.period.worst_spo2_nadir)));
+                if let Some(worst) = report.period.worst_spo2_nadir {
+                    values.extend(quantities(&percent(worst)));
+                }
             }
             general.extend(&values);
             own.insert(rule.kind, (units, values));

@@ -174,7 +174,9 @@ pub fn insomnia_pattern_nights(group: AgeGroup, nights: &[NightSummary]) -> u32 
         .iter()
         .filter(|n| {
             n.efficiency_pct < 85.0
-                && (n.onset_latency_min > 30.0 || n.waso_min >= waso_limit_min(group) + 20.0)
+                && (n.onset_latency_min.is_some_and(|l| l > 30.0)
+                    || n.waso_min
+                        .is_some_and(|w| w >= waso_limit_min(group) + 20.0))
         })
         .count() as u32
 }
@@ -245,7 +247,9 @@ pub fn red_flags(
         );
     }
     let apnea_symptoms = named(persona, &APNEA_SYMPTOMS);
-    let apnea = period.mean_odi >= 15.0 || (period.mean_odi >= 5.0 && !apnea_symptoms.is_empty());
+    let odi = period.mean_odi.unwrap_or(0.0);
+    let apnea =
+        period.mean_odi.is_some() && (odi >= 15.0 || (odi >= 5.0 && !apnea_symptoms.is_empty()));
     if apnea {
         let with = if apnea_symptoms.is_empty() {
             String::new()
@@ -255,17 +259,21 @@ pub fn red_flags(
         raise(
             RedFlagKind::SuspectedSleepApnea,
             format!(
-                "The mean oxygen desaturation index is {:.1}/h{with}, which points to sleep apnea.",
-                period.mean_odi
+                "The mean oxygen desaturation index is {odi:.1}/h{with}, which points to sleep apnea."
             ),
         );
     }
-    if period.mean_spo2_nadir < 88.0 || period.mean_spo2 < 90.0 {
+    let low_nadir = period.mean_spo2_nadir.filter(|&v| v < 88.0);
+    let low_mean = period.mean_spo2.filter(|&v| v < 90.0);
+    if low_nadir.is_some() || low_mean.is_some() {
+        let shown =
+            |v: Option<f32>| v.map_or_else(|| "not measured".to_string(), |v| format!("{v:.1}%"));
         raise(
             RedFlagKind::LowNightOxygen,
             format!(
-                "The nightly lowest SpO2 averages {:.1}% and the mean SpO2 is {:.1}%.",
-                period.mean_spo2_nadir, period.mean_spo2
+                "The nightly lowest SpO2 averages {} and the mean SpO2 is {}.",
+                shown(period.mean_spo2_nadir),
+                shown(period.mean_spo2)
             ),
         );
     }

@@ -119,7 +119,7 @@ pub static RULES: &[Rule] = &[
         description: "Falling asleep takes more than 30 minutes on average.",
         direction: Direction::Above,
         norm: |_| norm(30.0, "30 min or less to fall asleep at all ages"),
-        measure: |_, p| Some(p.mean_onset_latency_min),
+        measure: |_, p| p.mean_onset_latency_min,
         severity_steps: [15.0, 30.0],
         source_url: NSF_QUALITY,
     },
@@ -138,7 +138,7 @@ pub static RULES: &[Rule] = &[
                 ),
             )
         },
-        measure: |_, p| Some(p.mean_waso_min),
+        measure: |_, p| p.mean_waso_min,
         severity_steps: [20.0, 45.0],
         source_url: NSF_QUALITY,
     },
@@ -157,7 +157,7 @@ pub static RULES: &[Rule] = &[
                 ),
             )
         },
-        measure: |_, p| Some(p.mean_awakenings),
+        measure: |_, p| p.mean_awakenings,
         severity_steps: [1.0, 2.5],
         source_url: NSF_QUALITY,
     },
@@ -183,7 +183,7 @@ pub static RULES: &[Rule] = &[
                 format!("deep sleep at least {min:.0}% of sleep for {}", g.label()),
             )
         },
-        measure: |_, p| Some(p.mean_deep_pct),
+        measure: |_, p| p.mean_deep_pct,
         severity_steps: [4.0, 8.0],
         source_url: ARCHITECTURE,
     },
@@ -202,7 +202,7 @@ pub static RULES: &[Rule] = &[
                 ),
             )
         },
-        measure: |_, p| Some(p.mean_rem_pct),
+        measure: |_, p| p.mean_rem_pct,
         severity_steps: [4.0, 8.0],
         source_url: ARCHITECTURE,
     },
@@ -217,7 +217,7 @@ pub static RULES: &[Rule] = &[
                 "REM latency of about 60-120 min; 15 min or less is a sleep-onset REM period",
             )
         },
-        measure: |_, p| Some(p.min_rem_latency_min),
+        measure: |_, p| p.min_rem_latency_min,
         severity_steps: [5.0, 10.0],
         source_url: REM_LATENCY,
     },
@@ -232,7 +232,7 @@ pub static RULES: &[Rule] = &[
                 "fewer than 5 desaturations per hour (15+ moderate, 30+ severe)",
             )
         },
-        measure: |_, p| Some(p.mean_odi),
+        measure: |_, p| p.mean_odi,
         severity_steps: [10.0, 25.0],
         source_url: ODI,
     },
@@ -247,7 +247,7 @@ pub static RULES: &[Rule] = &[
                 "nightly SpO2 nadir around 90% in healthy sleepers, not below 88%",
             )
         },
-        measure: |_, p| Some(p.mean_spo2_nadir),
+        measure: |_, p| p.mean_spo2_nadir,
         severity_steps: [3.0, 6.0],
         source_url: SPO2,
     },
@@ -257,7 +257,7 @@ pub static RULES: &[Rule] = &[
         description: "Mid-sleep time varies by more than an hour (standard deviation) across nights.",
         direction: Direction::Above,
         norm: |_| norm(60.0, "mid-sleep standard deviation of 60 min or less"),
-        measure: |_, p| Some(p.midsleep_sd_min),
+        measure: |_, p| p.midsleep_sd_min,
         severity_steps: [30.0, 90.0],
         source_url: REGULARITY,
     },
@@ -306,7 +306,7 @@ pub static RULES: &[Rule] = &[
                 "lowest sleeping heart rate typically 48-66 bpm (population resting mean 65)",
             )
         },
-        measure: |_, p| Some(p.mean_resting_hr),
+        measure: |_, p| p.mean_resting_hr,
         severity_steps: [6.0, 12.0],
         source_url: RESTING_HR,
     },
@@ -322,7 +322,7 @@ pub static RULES: &[Rule] = &[
                 format!("night-time RMSSD above about {min:.0} ms for {}", g.label()),
             )
         },
-        measure: |_, p| Some(p.mean_hrv_rmssd_ms),
+        measure: |_, p| p.mean_hrv_rmssd_ms,
         severity_steps: [5.0, 10.0],
         source_url: HRV,
     },
@@ -332,7 +332,7 @@ pub static RULES: &[Rule] = &[
         description: "More than 15 restless epochs per hour of sleep (a limb-movement index analogue).",
         direction: Direction::Above,
         norm: |_| norm(15.0, "15 or fewer movement events per hour of sleep"),
-        measure: |_, p| Some(p.mean_movement_index),
+        measure: |_, p| p.mean_movement_index,
         severity_steps: [10.0, 25.0],
         source_url: PLMI,
     },

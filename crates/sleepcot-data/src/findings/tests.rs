@@ -47,25 +47,25 @@ fn night(i: u32) -> NightSummary {
         time_in_bed_min: 480.0,
         total_sleep_min: 445.0,
         efficiency_pct: 92.7,
-        onset_latency_min: 12.0,
-        waso_min: 15.0,
-        awakenings: 1,
-        light_min: 245.0,
-        deep_min: 90.0,
-        rem_min: 110.0,
-        light_pct: 55.1,
-        deep_pct: 20.2,
-        rem_pct: 24.7,
-        rem_latency_min: 90.0,
-        resting_hr: 56.0,
-        mean_hr: 61.0,
-        hrv_rmssd_ms: 48.0,
-        spo2_mean: 96.5,
-        spo2_nadir: 91.0,
-        odi: 1.0,
-        respiratory_rate: 14.5,
-        movement_index: 4.0,
-        sleep_score: 90,
+        onset_latency_min: Some(12.0),
+        waso_min: Some(15.0),
+        awakenings: Some(1),
+        light_min: Some(245.0),
+        deep_min: Some(90.0),
+        rem_min: Some(110.0),
+        light_pct: Some(55.1),
+        deep_pct: Some(20.2),
+        rem_pct: Some(24.7),
+        rem_latency_min: Some(90.0),
+        resting_hr: Some(56.0),
+        mean_hr: Some(61.0),
+        hrv_rmssd_ms: Some(48.0),
+        spo2_mean: Some(96.5),
+        spo2_nadir: Some(91.0),
+        odi: Some(1.0),
+        respiratory_rate: Some(14.5),
+        movement_index: Some(4.0),
+        sleep_score: Some(90),
     }
 }
 
@@ -105,22 +105,26 @@ fn every_rule_fires_on_a_crafted_report() {
     let keep = |_: &mut NightSummary| {};
     fires(FindingKind::ShortSleep, none, |n| n.total_sleep_min = 360.0);
     fires(FindingKind::LongOnsetLatency, none, |n| {
-        n.onset_latency_min = 50.0
+        n.onset_latency_min = Some(50.0)
     });
-    fires(FindingKind::HighWaso, none, |n| n.waso_min = 45.0);
-    fires(FindingKind::FrequentAwakenings, none, |n| n.awakenings = 3);
+    fires(FindingKind::HighWaso, none, |n| n.waso_min = Some(45.0));
+    fires(FindingKind::FrequentAwakenings, none, |n| {
+        n.awakenings = Some(3)
+    });
     fires(FindingKind::LowEfficiency, none, |n| {
         n.efficiency_pct = 78.0
     });
-    fires(FindingKind::LowDeepSleep, none, |n| n.deep_pct = 5.0);
-    fires(FindingKind::LowRemShare, none, |n| n.rem_pct = 12.0);
+    fires(FindingKind::LowDeepSleep, none, |n| n.deep_pct = Some(5.0));
+    fires(FindingKind::LowRemShare, none, |n| n.rem_pct = Some(12.0));
     fires(FindingKind::ShortRemLatency, none, |n| {
         if n.night == 2 {
-            n.rem_latency_min = 8.0
+            n.rem_latency_min = Some(8.0)
         }
     });
-    fires(FindingKind::ElevatedOdi, none, |n| n.odi = 12.0);
-    fires(FindingKind::LowSpo2Nadir, none, |n| n.spo2_nadir = 84.0);
+    fires(FindingKind::ElevatedOdi, none, |n| n.odi = Some(12.0));
+    fires(FindingKind::LowSpo2Nadir, none, |n| {
+        n.spo2_nadir = Some(84.0)
+    });
     fires(FindingKind::IrregularSchedule, none, |n| {
         let shift = if n.night % 2 == 0 { 2.5 } else { 0.0 };
         n.bedtime_h += shift;
@@ -137,10 +141,12 @@ fn every_rule_fires_on_a_crafted_report() {
         n.wake_time_h += 2.5;
     });
     fires(FindingKind::ElevatedRestingHr, none, |n| {
-        n.resting_hr = 78.0
+        n.resting_hr = Some(78.0)
     });
-    fires(FindingKind::LowHrv, none, |n| n.hrv_rmssd_ms = 10.0);
-    fires(FindingKind::HighMovement, none, |n| n.movement_index = 30.0);
+    fires(FindingKind::LowHrv, none, |n| n.hrv_rmssd_ms = Some(10.0));
+    fires(FindingKind::HighMovement, none, |n| {
+        n.movement_index = Some(30.0)
+    });
     fires(
         FindingKind::LateCaffeine,
         |p| p.habits.last_caffeine_hour = 20.0,
@@ -183,8 +189,8 @@ fn findings_carry_norm_deviation_severity_and_causes() {
     });
     let mut ns = nights();
     ns.iter_mut().for_each(|n| {
-        n.odi = 40.0;
-        n.spo2_nadir = 80.0;
+        n.odi = Some(40.0);
+        n.spo2_nadir = Some(80.0);
     });
     let period = summarize_period(p.age_group(), &ns);
     let (f, r) = evaluate(&p, &period, &ns);
@@ -230,11 +236,11 @@ fn findings_carry_norm_deviation_severity_and_causes() {
 fn insomnia_and_narcolepsy_patterns_raise_red_flags() {
     let mut ns = nights();
     ns.iter_mut().take(4).for_each(|n| {
-        n.onset_latency_min = 60.0;
+        n.onset_latency_min = Some(60.0);
         n.efficiency_pct = 75.0;
     });
-    ns[1].rem_latency_min = 5.0;
-    ns[3].rem_latency_min = 10.0;
+    ns[1].rem_latency_min = Some(5.0);
+    ns[3].rem_latency_min = Some(10.0);
     let (_, r) = kinds(&persona(), &ns);
     assert!(r.contains(&RedFlagKind::ChronicInsomniaPattern), "{r:?}");
     assert!(r.contains(&RedFlagKind::PossibleNarcolepsy), "{r:?}");
@@ -294,7 +300,7 @@ fn falling_asleep_while_driving_is_a_red_flag() {
 
 #[test]
 fn odi_of_15_alone_or_5_with_symptoms_suggests_sleep_apnea() {
-    let odi = |v: f32| move |n: &mut NightSummary| n.odi = v;
+    let odi = |v: f32| move |n: &mut NightSummary| n.odi = Some(v);
     assert!(flags_with(|_| {}, odi(15.0)).contains(&RedFlagKind::SuspectedSleepApnea));
     assert!(!flags_with(|_| {}, odi(14.9)).contains(&RedFlagKind::SuspectedSleepApnea));
     assert!(!flags_with(|_| {}, odi(7.0)).contains(&RedFlagKind::SuspectedSleepApnea));
@@ -319,10 +325,10 @@ fn odi_of_15_alone_or_5_with_symptoms_suggests_sleep_apnea() {
 
 #[test]
 fn an_spo2_nadir_below_88_is_a_red_flag() {
-    let nadir = |v: f32| move |n: &mut NightSummary| n.spo2_nadir = v;
+    let nadir = |v: f32| move |n: &mut NightSummary| n.spo2_nadir = Some(v);
     assert!(flags_with(|_| {}, nadir(87.9)).contains(&RedFlagKind::LowNightOxygen));
     assert!(!flags_with(|_| {}, nadir(88.0)).contains(&RedFlagKind::LowNightOxygen));
-    let mean = |n: &mut NightSummary| n.spo2_mean = 89.5;
+    let mean = |n: &mut NightSummary| n.spo2_mean = Some(89.5);
     assert!(flags_with(|_| {}, mean).contains(&RedFlagKind::LowNightOxygen));
 }
 
@@ -338,7 +344,7 @@ fn cataplexy_or_early_rem_with_sleepiness_suggests_narcolepsy() {
     assert!(cataplexy.contains(&RedFlagKind::PossibleNarcolepsy));
     let one_soremp = |n: &mut NightSummary| {
         if n.night == 2 {
-            n.rem_latency_min = 10.0;
+            n.rem_latency_min = Some(10.0);
         }
     };
     assert!(!flags_with(|_| {}, one_soremp).contains(&RedFlagKind::PossibleNarcolepsy));
@@ -401,10 +407,10 @@ fn rules_decide_on_the_value_as_displayed() {
     // A mean WASO of 20.4 min is displayed as 20 min, which is not above the 20 min limit.
     let mut ns = nights();
     for (i, n) in ns.iter_mut().enumerate() {
-        n.waso_min = if i < 3 { 21.0 } else { 20.0 };
+        n.waso_min = Some(if i < 3 { 21.0 } else { 20.0 });
     }
     let period = summarize_period(AgeGroup::Adult, &ns);
-    assert_eq!(period.mean_waso_min, 20.0);
+    assert_eq!(period.mean_waso_min, Some(20.0));
     assert!(!kinds(&persona(), &ns).0.contains(&FindingKind::HighWaso));
     // 419.6 min is displayed as 420 min: not below 7 h.
     for (i, n) in ns.iter_mut().enumerate() {

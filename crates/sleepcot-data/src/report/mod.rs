@@ -93,8 +93,10 @@ fn minutes_between(from_min: u32, to_min: u32) -> u32 {
     if d > 18 * 60 { 0 } else { d }
 }
 
-/// One night as a wearable would summarise it. Every value is computed from the simulated
-/// 30-second epochs and signals of that night.
+/// One night as a wearable would summarise it. Every value of a simulated night is computed from
+/// its 30-second epochs and signals; an imported night has `None` ("not measured") wherever the
+/// device did not record the value. Times in bed and asleep, and the efficiency, are always
+/// known.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NightSummary {
     /// Night index within the report, from 0; night 0 is a Monday.
@@ -114,46 +116,48 @@ pub struct NightSummary {
     /// `100 * total_sleep_min / time_in_bed_min`.
     pub efficiency_pct: f32,
     /// Minutes from lights-out to the first sleep epoch.
-    pub onset_latency_min: f32,
+    pub onset_latency_min: Option<f32>,
     /// Wake minutes between sleep onset and the final awakening.
-    pub waso_min: f32,
+    pub waso_min: Option<f32>,
     /// Wake bouts of at least 5 minutes between sleep onset and the final awakening.
-    pub awakenings: u32,
+    pub awakenings: Option<u32>,
     /// Minutes of light sleep (N1 + N2).
-    pub light_min: f32,
+    pub light_min: Option<f32>,
     /// Minutes of deep sleep (N3).
-    pub deep_min: f32,
+    pub deep_min: Option<f32>,
     /// Minutes of REM sleep.
-    pub rem_min: f32,
+    pub rem_min: Option<f32>,
     /// Light sleep as a percentage of total sleep.
-    pub light_pct: f32,
+    pub light_pct: Option<f32>,
     /// Deep sleep as a percentage of total sleep.
-    pub deep_pct: f32,
+    pub deep_pct: Option<f32>,
     /// REM sleep as a percentage of total sleep.
-    pub rem_pct: f32,
+    pub rem_pct: Option<f32>,
     /// Minutes from sleep onset to the first REM epoch (the whole sleep period if no REM).
-    pub rem_latency_min: f32,
+    pub rem_latency_min: Option<f32>,
     /// Lowest 5-minute average heart rate during sleep, in bpm.
-    pub resting_hr: f32,
+    pub resting_hr: Option<f32>,
     /// Mean heart rate during sleep, in bpm.
-    pub mean_hr: f32,
+    pub mean_hr: Option<f32>,
     /// Mean RMSSD during sleep, in ms.
-    pub hrv_rmssd_ms: f32,
+    pub hrv_rmssd_ms: Option<f32>,
     /// Mean SpO2 during sleep, in %.
-    pub spo2_mean: f32,
+    pub spo2_mean: Option<f32>,
     /// Lowest SpO2 during sleep, in %.
-    pub spo2_nadir: f32,
+    pub spo2_nadir: Option<f32>,
     /// Oxygen desaturation index: drops of at least 4 points below baseline per hour of sleep.
-    pub odi: f32,
+    pub odi: Option<f32>,
     /// Mean breathing rate during sleep, breaths per minute.
-    pub respiratory_rate: f32,
+    pub respiratory_rate: Option<f32>,
     /// Restless epochs (movement detected during sleep) per hour of sleep.
-    pub movement_index: f32,
+    pub movement_index: Option<f32>,
     /// Overall sleep score 0-100 (see [`sleep_score`] for the formula).
-    pub sleep_score: u32,
+    pub sleep_score: Option<u32>,
 }
 
-/// Summary over all nights of a report: means, counts of abnormal nights, regularity.
+/// Summary over all nights of a report: means, counts of abnormal nights, regularity. A mean is
+/// `None` ("not measured") when no night measured the value; counts of abnormal nights count
+/// only the nights that measured it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeriodSummary {
     /// Number of nights.
@@ -165,47 +169,47 @@ pub struct PeriodSummary {
     /// Mean sleep efficiency, %.
     pub mean_efficiency_pct: f32,
     /// Mean onset latency, minutes.
-    pub mean_onset_latency_min: f32,
+    pub mean_onset_latency_min: Option<f32>,
     /// Mean WASO, minutes.
-    pub mean_waso_min: f32,
+    pub mean_waso_min: Option<f32>,
     /// Mean number of awakenings of at least 5 minutes.
-    pub mean_awakenings: f32,
+    pub mean_awakenings: Option<f32>,
     /// Mean light-sleep minutes.
-    pub mean_light_min: f32,
+    pub mean_light_min: Option<f32>,
     /// Mean deep-sleep minutes.
-    pub mean_deep_min: f32,
+    pub mean_deep_min: Option<f32>,
     /// Mean REM minutes.
-    pub mean_rem_min: f32,
+    pub mean_rem_min: Option<f32>,
     /// Mean light share of total sleep, %.
-    pub mean_light_pct: f32,
+    pub mean_light_pct: Option<f32>,
     /// Mean deep share of total sleep, %.
-    pub mean_deep_pct: f32,
+    pub mean_deep_pct: Option<f32>,
     /// Mean REM share of total sleep, %.
-    pub mean_rem_pct: f32,
+    pub mean_rem_pct: Option<f32>,
     /// Mean REM latency, minutes.
-    pub mean_rem_latency_min: f32,
+    pub mean_rem_latency_min: Option<f32>,
     /// Shortest REM latency of any night, minutes.
-    pub min_rem_latency_min: f32,
+    pub min_rem_latency_min: Option<f32>,
     /// Mean resting (lowest 5-minute) heart rate, bpm.
-    pub mean_resting_hr: f32,
+    pub mean_resting_hr: Option<f32>,
     /// Mean sleeping heart rate, bpm.
-    pub mean_hr: f32,
+    pub mean_hr: Option<f32>,
     /// Mean RMSSD, ms.
-    pub mean_hrv_rmssd_ms: f32,
+    pub mean_hrv_rmssd_ms: Option<f32>,
     /// Mean SpO2, %.
-    pub mean_spo2: f32,
+    pub mean_spo2: Option<f32>,
     /// Mean of the nightly SpO2 nadirs, %.
-    pub mean_spo2_nadir: f32,
+    pub mean_spo2_nadir: Option<f32>,
     /// Mean ODI, events per hour.
-    pub mean_odi: f32,
+    pub mean_odi: Option<f32>,
     /// Highest nightly ODI, events per hour.
-    pub max_odi: f32,
+    pub max_odi: Option<f32>,
     /// Mean breathing rate, per minute.
-    pub mean_respiratory_rate: f32,
+    pub mean_respiratory_rate: Option<f32>,
     /// Mean movement index, restless epochs per hour of sleep.
-    pub mean_movement_index: f32,
+    pub mean_movement_index: Option<f32>,
     /// Mean sleep score.
-    pub mean_sleep_score: f32,
+    pub mean_sleep_score: Option<f32>,
     /// Nights with total sleep below the minimum recommended for the age group.
     pub nights_short_sleep: u32,
     /// Nights with onset latency above 30 minutes.
@@ -223,13 +227,13 @@ pub struct PeriodSummary {
     /// Mean wake time, clock hours (report convention).
     pub mean_wake_time_h: f32,
     /// Standard deviation of bedtimes, minutes (schedule regularity).
-    pub bedtime_sd_min: f32,
+    pub bedtime_sd_min: Option<f32>,
     /// Standard deviation of wake times, minutes.
-    pub wake_time_sd_min: f32,
+    pub wake_time_sd_min: Option<f32>,
     /// Standard deviation of mid-sleep times, minutes.
-    pub midsleep_sd_min: f32,
+    pub midsleep_sd_min: Option<f32>,
     /// Standard deviation of total sleep, minutes.
-    pub total_sleep_sd_min: f32,
+    pub total_sleep_sd_min: Option<f32>,
     /// Mean mid-sleep time on work nights, clock hours to the minute; `None` (not measured)
     /// without a work night.
     pub weekday_midsleep_h: Option<f32>,
@@ -244,9 +248,37 @@ pub struct PeriodSummary {
     /// Mean total sleep on weekend nights, minutes; `None` without a weekend night.
     pub weekend_mean_total_sleep_min: Option<f32>,
     /// Index of the night with the lowest SpO2 nadir.
-    pub worst_spo2_night: u32,
+    pub worst_spo2_night: Option<u32>,
     /// That night's nadir, %.
-    pub worst_spo2_nadir: f32,
+    pub worst_spo2_nadir: Option<f32>,
+}
+
+impl PeriodSummary {
+    /// The averaged signals no night measured, by the names the report's averages line uses
+    /// (a device without an oximeter has no SpO2, SpO2 low or ODI).
+    pub fn not_measured(&self) -> Vec<&'static str> {
+        [
+            ("latency", self.mean_onset_latency_min),
+            ("WASO", self.mean_waso_min),
+            ("awakenings", self.mean_awakenings),
+            ("light", self.mean_light_pct),
+            ("deep", self.mean_deep_pct),
+            ("REM", self.mean_rem_pct),
+            ("REM latency", self.mean_rem_latency_min),
+            ("resting HR", self.mean_resting_hr),
+            ("HRV", self.mean_hrv_rmssd_ms),
+            ("SpO2", self.mean_spo2),
+            ("SpO2 low", self.mean_spo2_nadir),
+            ("ODI", self.mean_odi),
+            ("breathing", self.mean_respiratory_rate),
+            ("movement", self.mean_movement_index),
+            ("score", self.mean_sleep_score),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(name, _)| name)
+        .collect()
+    }
 }
 
 /// A complete report: the persona (self-reported context), the nights, the period summary and

@@ -165,30 +165,30 @@ pub fn summarize_night(plan: &NightPlan, group: AgeGroup, buf: &NightBuffers) ->
         time_in_bed_min: round0(tib),
         total_sleep_min: round0(tst),
         efficiency_pct: efficiency,
-        onset_latency_min: round0(latency),
-        waso_min: round0(waso),
-        awakenings,
-        light_min: minutes(light),
-        deep_min: minutes(counts[3]),
-        rem_min: minutes(counts[4]),
-        light_pct: share(light),
-        deep_pct,
-        rem_pct,
-        rem_latency_min: round0(minutes(rem_latency_epochs)),
-        resting_hr: round0(resting),
-        mean_hr: round1(mean_hr),
-        hrv_rmssd_ms: round0(per_sleep(hrv_sum)),
-        spo2_mean: round1(spo2_mean),
-        spo2_nadir: round1(nadir),
-        odi,
-        respiratory_rate: round1(per_sleep(rr_sum)),
-        movement_index: if tst_h > 0.0 {
+        onset_latency_min: Some(round0(latency)),
+        waso_min: Some(round0(waso)),
+        awakenings: Some(awakenings),
+        light_min: Some(minutes(light)),
+        deep_min: Some(minutes(counts[3])),
+        rem_min: Some(minutes(counts[4])),
+        light_pct: Some(share(light)),
+        deep_pct: Some(deep_pct),
+        rem_pct: Some(rem_pct),
+        rem_latency_min: Some(round0(minutes(rem_latency_epochs))),
+        resting_hr: Some(round0(resting)),
+        mean_hr: Some(round1(mean_hr)),
+        hrv_rmssd_ms: Some(round0(per_sleep(hrv_sum))),
+        spo2_mean: Some(round1(spo2_mean)),
+        spo2_nadir: Some(round1(nadir)),
+        odi: Some(odi),
+        respiratory_rate: Some(round1(per_sleep(rr_sum))),
+        movement_index: Some(if tst_h > 0.0 {
             round1(restless as f32 / tst_h)
         } else {
             0.0
-        },
-        sleep_score: sleep_score(
+        }),
+        sleep_score: Some(sleep_score(
             group, tst, efficiency, latency, waso, deep_pct, rem_pct, odi,
-        ),
+        )),
     }
 }

@@ -44,7 +44,7 @@ fn summary_agrees_with_epochs_and_buffers_are_reused() {
         (buffers.len() as f32 * EPOCH_MIN).round()
     );
     assert_eq!(
-        first.light_min + first.deep_min + first.rem_min,
+        first.light_min.unwrap() + first.deep_min.unwrap() + first.rem_min.unwrap(),
         sleep as f32 * EPOCH_MIN
     );
     assert_eq!(buffers.hr.len(), buffers.len());

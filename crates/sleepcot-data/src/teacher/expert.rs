@@ -22,14 +22,15 @@ impl ExpertTeacher {
     pub const NAME: &'static str = "expert";
 }
 
-/// The night fields the teacher reads, by name, for the finiteness check.
-fn night_fields(n: &NightSummary) -> [(&'static str, f32); 13] {
+/// The night fields the teacher reads, by name, for the finiteness check (a value that was
+/// not measured is `None` and passes: the teacher says it was not measured).
+fn night_fields(n: &NightSummary) -> [(&'static str, Option<f32>); 13] {
     [
-        ("bedtime_h", n.bedtime_h),
-        ("wake_time_h", n.wake_time_h),
-        ("time_in_bed_min", n.time_in_bed_min),
-        ("total_sleep_min", n.total_sleep_min),
-        ("efficiency_pct", n.efficiency_pct),
+        ("bedtime_h", Some(n.bedtime_h)),
+        ("wake_time_h", Some(n.wake_time_h)),
+        ("time_in_bed_min", Some(n.time_in_bed_min)),
+        ("total_sleep_min", Some(n.total_sleep_min)),
+        ("efficiency_pct", Some(n.efficiency_pct)),
         ("onset_latency_min", n.onset_latency_min),
         ("waso_min", n.waso_min),
         ("deep_pct", n.deep_pct),
@@ -54,7 +55,10 @@ pub(crate) fn check_report(report: &Report) -> Result<(), TeacherError> {
         field,
     };
     for (i, n) in report.nights.iter().enumerate() {
-        if let Some((name, _)) = night_fields(n).iter().find(|(_, v)| !v.is_finite()) {
+        if let Some((name, _)) = night_fields(n)
+            .iter()
+            .find(|(_, v)| v.is_some_and(|v| !v.is_finite()))
+        {
             return Err(bad(format!("nights[{i}].{name}")));
         }
     }

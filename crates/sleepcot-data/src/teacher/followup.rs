@@ -12,7 +12,9 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use super::format::{ANSWER_MARKER, clock, minutes, night_name, one_decimal, percent, round1, tag};
+use super::format::{
+    ANSWER_MARKER, clock, minutes, night_name, one_decimal, or_not_measured, percent, round1, tag,
+};
 use super::parse::{mentioned_findings, parse_answer, parse_night, parse_number, parse_yes_no};
 use super::phrasing::{join_list, pick, say};
 use super::recommendation::{advice_line, prioritise, referral_line};
@@ -204,24 +206,32 @@ fn midsleep(n: &NightSummary) -> f32 {
     (n.bedtime_h + n.wake_time_h) / 2.0
 }
 
-/// First night holding the extreme of `key` (lowest when `lowest`), by total order.
+/// First night holding the extreme of `key` (lowest when `lowest`) and its value; `None` when
+/// some night did not measure it (the question is then not asked).
 fn extreme_night(
     nights: &[NightSummary],
-    key: fn(&NightSummary) -> f32,
+    key: fn(&NightSummary) -> Option<f32>,
     lowest: bool,
-) -> Option<&NightSummary> {
-    let mut best: Option<&NightSummary> = None;
+) -> Option<(&NightSummary, f32)> {
+    let mut best: Option<(&NightSummary, f32)> = None;
     for n in nights {
+        let v = key(n)?;
         let better = match best {
             None => true,
-            Some(b) if lowest => key(n) < key(b),
-            Some(b) => key(n) > key(b),
+            Some((_, b)) if lowest => v < b,
+            Some((_, b)) => v > b,
         };
         if better {
-            best = Some(n);
+            best = Some((n, v));
         }
     }
     best
+}
+
+/// The mean of `key` over every night; `None` when some night did not measure it.
+fn mean_of_all(nights: &[NightSummary], key: fn(&NightSummary) -> Option<f32>) -> Option<f64> {
+    let values: Option<Vec<f32>> = nights.iter().map(key).collect();
+    mean(values?.into_iter())
 }
 
 fn weekend_shift_h(report: &Report) -> Option<f64> {
@@ -249,15 +259,15 @@ pub fn gold_answer(kind: FollowUpKind, report: &Report) -> Option<GoldAnswer> {
             }
         }
         FollowUpKind::LowestSpo2 => {
-            let n = extreme_night(nights, |n| n.spo2_nadir, true)?;
+            let (n, v) = extreme_night(nights, |n| n.spo2_nadir, true)?;
             GoldAnswer::Night {
                 night: n.night + 1,
-                value: round1(f64::from(n.spo2_nadir)),
+                value: round1(f64::from(v)),
                 unit: "%".into(),
             }
         }
         FollowUpKind::DeepSleepNormal => {
-            let avg = mean(nights.iter().map(|n| n.deep_pct))?;
+            let avg = mean_of_all(nights, |n| n.deep_pct)?;
             let min = f64::from(deep_share_min_pct(report.persona.age_group()));
             GoldAnswer::YesNo(avg >= min)
         }
@@ -276,10 +286,10 @@ pub fn gold_answer(kind: FollowUpKind, report: &Report) -> Option<GoldAnswer> {
             tolerance: 0.1,
         },
         FollowUpKind::BestNight => {
-            let n = extreme_night(nights, |n| n.sleep_score as f32, false)?;
+            let (n, v) = extreme_night(nights, |n| n.sleep_score.map(|s| s as f32), false)?;
             GoldAnswer::Night {
                 night: n.night + 1,
-                value: f64::from(n.sleep_score),
+                value: f64::from(v),
                 unit: "points".into(),
             }
         }
@@ -392,7 +402,7 @@ pub(crate) fn answer_follow_up<R: Rng + ?Sized>(
             r.push(say(rng, OPEN, &[("topic", "the lowest SpO2")]));
             r.push(format!(
                 "Lowest SpO2 per night: {}.",
-                per_night(nights, |n| percent(n.spo2_nadir))
+                per_night(nights, |n| or_not_measured(n.spo2_nadir, percent))
             ));
             r.push(
                 pick(rng, &[
@@ -404,11 +414,11 @@ pub(crate) fn answer_follow_up<R: Rng + ?Sized>(
         }
         FollowUpKind::DeepSleepNormal => {
             let min = deep_share_min_pct(group);
-            let avg = mean(nights.iter().map(|n| n.deep_pct)).unwrap_or(0.0);
+            let avg = mean_of_all(nights, |n| n.deep_pct).unwrap_or(0.0);
             r.push(say(rng, OPEN, &[("topic", "the deep-sleep share")]));
             r.push(format!(
                 "Deep sleep per night: {}.",
-                per_night(nights, |n| percent(n.deep_pct))
+                per_night(nights, |n| or_not_measured(n.deep_pct, percent))
             ));
             r.push(format!(
                 "The average is {}; the usual minimum for {} is {}.",
@@ -542,7 +552,8 @@ pub(crate) fn answer_follow_up<R: Rng + ?Sized>(
             r.push(say(rng, OPEN, &[("topic", "the sleep score")]));
             r.push(format!(
                 "Score per night: {}.",
-                per_night(nights, |n| n.sleep_score.to_string())
+                per_night(nights, |n| or_not_measured(n.sleep_score, |s| s
+                    .to_string()))
             ));
             r.push("The highest score marks the best night (the first one on a tie).".to_string());
         }

@@ -8,7 +8,7 @@
 //! are left empty or zero; no rule reads them. A value shown as "not measured" reads as absent.
 
 use super::format::NOT_MEASURED;
-use super::render::{NIGHT_HEADER, weekday_short};
+use super::render::{NIGHT_HEADER, NOT_MEASURED_CELL, weekday_short};
 use crate::findings::evaluate;
 use crate::persona::{
     Chronotype, ExerciseTiming, Habits, Persona, Questionnaires, Sex, Symptom, WorkSchedule,
@@ -360,6 +360,14 @@ fn night_from(n: usize, row: &str) -> Result<NightSummary, ReadError> {
             )
         })
     };
+    // A measured value, or `None` for the not-measured cell.
+    let opt = |i: usize| {
+        if cells[i] == NOT_MEASURED_CELL {
+            Ok(None)
+        } else {
+            num(i).map(Some)
+        }
+    };
     let night = num(0)? as u32;
     if night == 0 {
         return Err(err(n, "nights are numbered from 1"));
@@ -380,25 +388,25 @@ fn night_from(n: usize, row: &str) -> Result<NightSummary, ReadError> {
         time_in_bed_min,
         total_sleep_min: num(5)?,
         efficiency_pct: num(6)?,
-        onset_latency_min: num(7)?,
-        waso_min: num(8)?,
-        awakenings: num(9)? as u32,
-        light_min: 0.0,
-        deep_min: 0.0,
-        rem_min: 0.0,
-        light_pct: num(10)?,
-        deep_pct: num(11)?,
-        rem_pct: num(12)?,
-        rem_latency_min: num(13)?,
-        resting_hr: num(14)?,
-        mean_hr: 0.0,
-        hrv_rmssd_ms: num(15)?,
-        spo2_mean: num(16)?,
-        spo2_nadir: num(17)?,
-        odi: num(18)?,
-        respiratory_rate: num(19)?,
-        movement_index: num(20)?,
-        sleep_score: num(21)? as u32,
+        onset_latency_min: opt(7)?,
+        waso_min: opt(8)?,
+        awakenings: opt(9)?.map(|a| a as u32),
+        light_min: None,
+        deep_min: None,
+        rem_min: None,
+        light_pct: opt(10)?,
+        deep_pct: opt(11)?,
+        rem_pct: opt(12)?,
+        rem_latency_min: opt(13)?,
+        resting_hr: opt(14)?,
+        mean_hr: None,
+        hrv_rmssd_ms: opt(15)?,
+        spo2_mean: opt(16)?,
+        spo2_nadir: opt(17)?,
+        odi: opt(18)?,
+        respiratory_rate: opt(19)?,
+        movement_index: opt(20)?,
+        sleep_score: opt(21)?.map(|s| s as u32),
     })
 }
 
@@ -435,11 +443,12 @@ impl Shown {
         }
     }
 
+    /// A value every report has (time in bed, sleep, efficiency).
     fn value(&self, label: &str) -> Result<f32, ReadError> {
         self.get(label)?.ok_or_else(|| {
             err(
                 self.line,
-                format!("\"{label}\" is not measured, but the rules need it"),
+                format!("\"{label}\" is not measured, but every report has it"),
             )
         })
     }
@@ -465,21 +474,21 @@ fn period_from(
     period.mean_time_in_bed_min = avg.value("in bed")?;
     period.mean_total_sleep_min = avg.value("asleep")?;
     period.mean_efficiency_pct = avg.value("efficiency")?;
-    period.mean_onset_latency_min = avg.value("latency")?;
-    period.mean_waso_min = avg.value("WASO")?;
-    period.mean_awakenings = avg.value("awakenings")?;
-    period.mean_light_pct = avg.value("light")?;
-    period.mean_deep_pct = avg.value("deep")?;
-    period.mean_rem_pct = avg.value("REM")?;
-    period.mean_rem_latency_min = avg.value("REM latency")?;
-    period.mean_resting_hr = avg.value("resting HR")?;
-    period.mean_hrv_rmssd_ms = avg.value("HRV")?;
-    period.mean_spo2 = avg.value("SpO2")?;
-    period.mean_spo2_nadir = avg.value("SpO2 low")?;
-    period.mean_odi = avg.value("ODI")?;
-    period.mean_respiratory_rate = avg.value("breathing")?;
-    period.mean_movement_index = avg.value("movement")?;
-    period.mean_sleep_score = avg.value("score")?;
+    period.mean_onset_latency_min = avg.get("latency")?;
+    period.mean_waso_min = avg.get("WASO")?;
+    period.mean_awakenings = avg.get("awakenings")?;
+    period.mean_light_pct = avg.get("light")?;
+    period.mean_deep_pct = avg.get("deep")?;
+    period.mean_rem_pct = avg.get("REM")?;
+    period.mean_rem_latency_min = avg.get("REM latency")?;
+    period.mean_resting_hr = avg.get("resting HR")?;
+    period.mean_hrv_rmssd_ms = avg.get("HRV")?;
+    period.mean_spo2 = avg.get("SpO2")?;
+    period.mean_spo2_nadir = avg.get("SpO2 low")?;
+    period.mean_odi = avg.get("ODI")?;
+    period.mean_respiratory_rate = avg.get("breathing")?;
+    period.mean_movement_index = avg.get("movement")?;
+    period.mean_sleep_score = avg.get("score")?;
     let bedtime = sched
         .items
         .iter()
@@ -492,10 +501,13 @@ fn period_from(
         .ok_or_else(|| err(s_line, "expected \"bedtime HH:MM (SD N min)\""))?;
     period.mean_bedtime_h =
         bedtime_hours(bed_clock).ok_or_else(|| err(s_line, "expected \"bedtime HH:MM\""))?;
-    period.bedtime_sd_min =
-        leading_number(bed_sd).ok_or_else(|| err(s_line, "expected the bedtime SD in minutes"))?;
-    period.midsleep_sd_min = sched.value("mid-sleep SD")?;
-    period.total_sleep_sd_min = sched.value("sleep length SD")?;
+    period.bedtime_sd_min = match item_value(bed_sd) {
+        Some(Item::Value(v)) => Some(v),
+        Some(Item::Absent) => None,
+        None => return Err(err(s_line, "expected the bedtime SD in minutes")),
+    };
+    period.midsleep_sd_min = sched.get("mid-sleep SD")?;
+    period.total_sleep_sd_min = sched.get("sleep length SD")?;
     period.weekday_midsleep_h = sched.get("mid-sleep on work nights")?;
     period.weekend_midsleep_h = sched.get("on weekend nights")?;
     period.social_jetlag_min = period

@@ -121,8 +121,8 @@ fn night_detail(kind: FindingKind, report: &Report) -> Option<String> {
         FindingKind::ElevatedOdi => count(p.nights_elevated_odi, "reached 5 /h or more"),
         FindingKind::LowSpo2Nadir => Some(format!(
             "the lowest single value was {} on {}",
-            percent(p.worst_spo2_nadir),
-            night_name(p.worst_spo2_night)
+            or_not_measured(p.worst_spo2_nadir, percent),
+            or_not_measured(p.worst_spo2_night, night_name)
         )),
         FindingKind::SocialJetlag => Some(format!(
             "mid-sleep {} on work nights versus {} on weekend nights",
@@ -443,7 +443,10 @@ pub(crate) fn referral_line<R: Rng + ?Sized>(rng: &mut R, flags: &[RedFlag]) -> 
     let mut steps: Vec<(&str, Vec<String>)> = Vec::new();
     for f in flags {
         let tag = format!("[{}]", f.kind.label());
-        match steps.iter_mut().find(|(step, _)| *step == f.kind.next_step()) {
+        match steps
+            .iter_mut()
+            .find(|(step, _)| *step == f.kind.next_step())
+        {
             Some((_, tags)) => tags.push(tag),
             None => steps.push((f.kind.next_step(), vec![tag])),
         }
@@ -492,6 +495,13 @@ pub(crate) fn recommend<R: Rng + ?Sized>(
     if let Some(line) = reported_line(persona) {
         r.push(line);
     }
+    let missing = report.period.not_measured();
+    if !missing.is_empty() {
+        r.push(format!(
+            "- Not measured by this device: {}; rules that need these values are not applied.",
+            missing.join(", ")
+        ));
+    }
     if ordered.is_empty() {
         let p = &report.period;
         r.push(say(
@@ -507,8 +517,8 @@ pub(crate) fn recommend<R: Rng + ?Sized>(
                     ),
                 ),
                 ("eff", &percent(p.mean_efficiency_pct)),
-                ("sol", &minutes(p.mean_onset_latency_min)),
-                ("nadir", &percent(p.mean_spo2_nadir)),
+                ("sol", &or_not_measured(p.mean_onset_latency_min, minutes)),
+                ("nadir", &or_not_measured(p.mean_spo2_nadir, percent)),
             ],
         ));
     }

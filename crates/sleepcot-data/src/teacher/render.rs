@@ -10,8 +10,8 @@
 use std::fmt::Write as _;
 
 use super::format::{
-    bpm, clock, hours_minutes, millis, minutes, night_name, one_decimal, or_not_measured, per_hour,
-    per_minute, percent, whole,
+    NOT_MEASURED, bpm, clock, hours_minutes, millis, minutes, night_name, one_decimal,
+    or_not_measured, per_hour, per_minute, percent, whole,
 };
 use crate::persona::{ExerciseTiming, Persona};
 use crate::report::{NightSummary, Report, Weekday};
@@ -108,10 +108,19 @@ fn persona_lines(p: &Persona, out: &mut String) {
     let _ = writeln!(out, "My goal: {}", p.goal);
 }
 
+/// A table cell: the value, or [`NOT_MEASURED_CELL`] when the device did not record it.
+fn cell<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {
+    value.map_or_else(|| NOT_MEASURED_CELL.to_string(), show)
+}
+
+/// What a nightly-table cell shows for a value that was not measured (the line under the table
+/// says so in words).
+pub const NOT_MEASURED_CELL: &str = "-";
+
 /// The column header of the nightly table; units are in the header so that cells are bare.
 pub const NIGHT_HEADER: &str = "night | day | bed | wake | in bed min | asleep min | efficiency % | latency min | WASO min | awakenings | light % | deep % | REM % | REM latency min | resting HR bpm | HRV ms | SpO2 % | SpO2 low % | ODI /h | breaths /min | movement /h | score";
 
-fn night_row(n: &NightSummary, out: &mut String) {
+fn night_row_text(n: &NightSummary) -> String {
     let cells = [
         (n.night + 1).to_string(),
         weekday_short(n.weekday).to_string(),
@@ -120,23 +129,27 @@ fn night_row(n: &NightSummary, out: &mut String) {
         whole(n.time_in_bed_min),
         whole(n.total_sleep_min),
         one_decimal(n.efficiency_pct),
-        whole(n.onset_latency_min),
-        whole(n.waso_min),
-        n.awakenings.to_string(),
-        one_decimal(n.light_pct),
-        one_decimal(n.deep_pct),
-        one_decimal(n.rem_pct),
-        whole(n.rem_latency_min),
-        whole(n.resting_hr),
-        whole(n.hrv_rmssd_ms),
-        one_decimal(n.spo2_mean),
-        one_decimal(n.spo2_nadir),
-        one_decimal(n.odi),
-        one_decimal(n.respiratory_rate),
-        one_decimal(n.movement_index),
-        n.sleep_score.to_string(),
+        cell(n.onset_latency_min, whole),
+        cell(n.waso_min, whole),
+        cell(n.awakenings, |a| a.to_string()),
+        cell(n.light_pct, one_decimal),
+        cell(n.deep_pct, one_decimal),
+        cell(n.rem_pct, one_decimal),
+        cell(n.rem_latency_min, whole),
+        cell(n.resting_hr, whole),
+        cell(n.hrv_rmssd_ms, whole),
+        cell(n.spo2_mean, one_decimal),
+        cell(n.spo2_nadir, one_decimal),
+        cell(n.odi, one_decimal),
+        cell(n.respiratory_rate, one_decimal),
+        cell(n.movement_index, one_decimal),
+        cell(n.sleep_score, |s| s.to_string()),
     ];
-    let _ = writeln!(out, "{}", cells.join(" | "));
+    cells.join(" | ")
+}
+
+fn night_row(n: &NightSummary, out: &mut String) {
+    let _ = writeln!(out, "{}", night_row_text(n));
 }
 
 /// Renders `report` as the compact text a student reads. Ground truth is left out (see the
@@ -164,6 +177,13 @@ pub fn render_report(report: &Report) -> String {
     for n in &report.nights {
         night_row(n, &mut out);
     }
+    if report.nights.iter().any(|n| {
+        night_row_text(n)
+            .split(" | ")
+            .any(|c| c == NOT_MEASURED_CELL)
+    }) {
+        let _ = writeln!(out, "({NOT_MEASURED_CELL} = {NOT_MEASURED} by the device)");
+    }
     let _ = writeln!(
         out,
         "Averages: in bed {}, asleep {} ({}), efficiency {}, latency {}, WASO {}, awakenings {}, light {}, deep {}, REM {}, REM latency {}, resting HR {}, HRV {}, SpO2 {}, SpO2 low {}, ODI {}, breathing {}, movement {}, score {}.",
@@ -171,31 +191,31 @@ pub fn render_report(report: &Report) -> String {
         minutes(p.mean_total_sleep_min),
         hours_minutes(p.mean_total_sleep_min),
         percent(p.mean_efficiency_pct),
-        minutes(p.mean_onset_latency_min),
-        minutes(p.mean_waso_min),
-        one_decimal(p.mean_awakenings),
-        percent(p.mean_light_pct),
-        percent(p.mean_deep_pct),
-        percent(p.mean_rem_pct),
-        minutes(p.mean_rem_latency_min),
-        bpm(p.mean_resting_hr),
-        millis(p.mean_hrv_rmssd_ms),
-        percent(p.mean_spo2),
-        percent(p.mean_spo2_nadir),
-        per_hour(p.mean_odi),
-        per_minute(p.mean_respiratory_rate),
-        per_hour(p.mean_movement_index),
-        whole(p.mean_sleep_score),
+        or_not_measured(p.mean_onset_latency_min, minutes),
+        or_not_measured(p.mean_waso_min, minutes),
+        or_not_measured(p.mean_awakenings, one_decimal),
+        or_not_measured(p.mean_light_pct, percent),
+        or_not_measured(p.mean_deep_pct, percent),
+        or_not_measured(p.mean_rem_pct, percent),
+        or_not_measured(p.mean_rem_latency_min, minutes),
+        or_not_measured(p.mean_resting_hr, bpm),
+        or_not_measured(p.mean_hrv_rmssd_ms, millis),
+        or_not_measured(p.mean_spo2, percent),
+        or_not_measured(p.mean_spo2_nadir, percent),
+        or_not_measured(p.mean_odi, per_hour),
+        or_not_measured(p.mean_respiratory_rate, per_minute),
+        or_not_measured(p.mean_movement_index, per_hour),
+        or_not_measured(p.mean_sleep_score, whole),
     );
     let _ = writeln!(
         out,
         "Schedule: bedtime {} (SD {}), wake {} (SD {}), mid-sleep SD {}, sleep length SD {}; mid-sleep on work nights {}, on weekend nights {}; work nights asleep {}, weekend nights asleep {}.",
         clock(p.mean_bedtime_h),
-        minutes(p.bedtime_sd_min),
+        or_not_measured(p.bedtime_sd_min, minutes),
         clock(p.mean_wake_time_h),
-        minutes(p.wake_time_sd_min),
-        minutes(p.midsleep_sd_min),
-        minutes(p.total_sleep_sd_min),
+        or_not_measured(p.wake_time_sd_min, minutes),
+        or_not_measured(p.midsleep_sd_min, minutes),
+        or_not_measured(p.total_sleep_sd_min, minutes),
         or_not_measured(p.weekday_midsleep_h, clock),
         or_not_measured(p.weekend_midsleep_h, clock),
         or_not_measured(p.weekday_mean_total_sleep_min, minutes),

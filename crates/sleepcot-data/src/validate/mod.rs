@@ -126,10 +126,15 @@ fn check_night(c: &Checker, i: usize, n: &NightSummary) -> Result<(), ReportErro
         let name = name.to_string();
         move || format!("nights[{i}].{name}")
     };
+    // A value that was not measured (`None`) has nothing to check.
+    let range = |name: &str, v: Option<f32>, lo: f32, hi: f32| match v {
+        Some(v) => c.range(f(name), v, lo, hi),
+        None => Ok(()),
+    };
     c.range(f("bedtime_h"), n.bedtime_h, 12.0, 36.0)?;
     for (name, v) in [
-        ("time_in_bed_min", n.time_in_bed_min),
-        ("total_sleep_min", n.total_sleep_min),
+        ("time_in_bed_min", Some(n.time_in_bed_min)),
+        ("total_sleep_min", Some(n.total_sleep_min)),
         ("onset_latency_min", n.onset_latency_min),
         ("waso_min", n.waso_min),
         ("light_min", n.light_min),
@@ -137,7 +142,9 @@ fn check_night(c: &Checker, i: usize, n: &NightSummary) -> Result<(), ReportErro
         ("rem_min", n.rem_min),
         ("rem_latency_min", n.rem_latency_min),
     ] {
-        c.duration(f(name), v)?;
+        if let Some(v) = v {
+            c.duration(f(name), v)?;
+        }
     }
     if n.time_in_bed_min == 0.0 {
         return Err(c.fail(
@@ -173,7 +180,10 @@ fn check_night(c: &Checker, i: usize, n: &NightSummary) -> Result<(), ReportErro
             format!("expected 100 * total sleep / time in bed = {implied:.1}"),
         ));
     }
-    let stages = n.light_min + n.deep_min + n.rem_min;
+    let stages = [n.light_min, n.deep_min, n.rem_min]
+        .into_iter()
+        .flatten()
+        .sum::<f32>();
     if stages > n.total_sleep_min + MINUTES_TOLERANCE {
         return Err(c.fail(
             f("light_min + deep_min + rem_min")(),
@@ -189,39 +199,34 @@ fn check_night(c: &Checker, i: usize, n: &NightSummary) -> Result<(), ReportErro
         ("deep_pct", n.deep_pct),
         ("rem_pct", n.rem_pct),
     ] {
-        c.range(f(name), v, 0.0, 100.0)?;
+        range(name, v, 0.0, 100.0)?;
     }
-    c.range(f("resting_hr"), n.resting_hr, 20.0, 220.0)?;
-    c.range(f("mean_hr"), n.mean_hr, 20.0, 220.0)?;
-    c.range(f("hrv_rmssd_ms"), n.hrv_rmssd_ms, 0.0, 500.0)?;
-    c.range(f("spo2_mean"), n.spo2_mean, 50.0, 100.0)?;
-    c.range(f("spo2_nadir"), n.spo2_nadir, 30.0, 100.0)?;
-    if n.spo2_nadir > n.spo2_mean {
+    range("resting_hr", n.resting_hr, 20.0, 220.0)?;
+    range("mean_hr", n.mean_hr, 20.0, 220.0)?;
+    range("hrv_rmssd_ms", n.hrv_rmssd_ms, 0.0, 500.0)?;
+    range("spo2_mean", n.spo2_mean, 50.0, 100.0)?;
+    range("spo2_nadir", n.spo2_nadir, 30.0, 100.0)?;
+    if let (Some(nadir), Some(mean)) = (n.spo2_nadir, n.spo2_mean)
+        && nadir > mean
+    {
         return Err(c.fail(
             f("spo2_nadir")(),
-            n.spo2_nadir as f64,
-            format!("expected at most the mean SpO2 ({}%)", n.spo2_mean),
+            nadir as f64,
+            format!("expected at most the mean SpO2 ({mean}%)"),
         ));
     }
-    if !n.odi.is_finite() || n.odi < 0.0 {
-        return Err(c.fail(
-            f("odi")(),
-            n.odi as f64,
-            "expected a non-negative number of events per hour",
-        ));
+    for (name, v) in [("odi", n.odi), ("movement_index", n.movement_index)] {
+        if let Some(v) = v
+            && (!v.is_finite() || v < 0.0)
+        {
+            return Err(c.fail(f(name)(), v as f64, "expected a non-negative rate per hour"));
+        }
     }
-    c.range(f("respiratory_rate"), n.respiratory_rate, 0.0, 60.0)?;
-    if !n.movement_index.is_finite() || n.movement_index < 0.0 {
-        return Err(c.fail(
-            f("movement_index")(),
-            n.movement_index as f64,
-            "expected a non-negative rate per hour",
-        ));
-    }
-    if n.sleep_score > 100 {
+    range("respiratory_rate", n.respiratory_rate, 0.0, 60.0)?;
+    if let Some(score) = n.sleep_score.filter(|&s| s > 100) {
         return Err(c.fail(
             f("sleep_score")(),
-            n.sleep_score as f64,
+            score as f64,
             "expected a score between 0 and 100",
         ));
     }
