@@ -443,7 +443,10 @@ pub(crate) fn referral_line<R: Rng + ?Sized>(rng: &mut R, flags: &[RedFlag]) -> 
     let mut steps: Vec<(&str, Vec<String>)> = Vec::new();
     for f in flags {
         let tag = format!("[{}]", f.kind.label());
-        match steps.iter_mut().find(|(step, _)| *step == f.kind.next_step()) {
+        match steps
+            .iter_mut()
+            .find(|(step, _)| *step == f.kind.next_step())
+        {
             Some((_, tags)) => tags.push(tag),
             None => steps.push((f.kind.next_step(), vec![tag])),
         }
