@@ -184,16 +184,29 @@ fn collect<'v>(
     }
 }
 
-/// The record as the vendor's typed struct; a shape error is `Malformed` at the record.
+/// The record as the vendor's typed struct; a shape error is `Malformed` at the record, and at
+/// the first top-level field that fails on its own (the structs default every field, so a
+/// record holding only that field isolates it).
 pub(crate) fn typed<T: DeserializeOwned>(
     path: &Path,
     at: &str,
     value: &Value,
 ) -> Result<T, ImportError> {
-    T::deserialize(value).map_err(|e| ImportError::Malformed {
-        path: path.to_path_buf(),
-        location: at.to_string(),
-        detail: detail(&e),
+    T::deserialize(value).map_err(|e| {
+        let field = value.as_object().and_then(|fields| {
+            fields.iter().find_map(|(key, v)| {
+                let alone = Value::Object([(key.clone(), v.clone())].into_iter().collect());
+                T::deserialize(&alone).is_err().then_some(key)
+            })
+        });
+        ImportError::Malformed {
+            path: path.to_path_buf(),
+            location: match field {
+                Some(key) => format!("{at}.{key}"),
+                None => at.to_string(),
+            },
+            detail: detail(&e),
+        }
     })
 }
 

@@ -12,8 +12,8 @@
 //!
 //! **Fields.** Durations are seconds. Time in bed is `time_in_bed` (else the
 //! `bedtime_start`→`bedtime_end` window, each with its own UTC offset, so a night across a
-//! DST change has its true length); total sleep is `total_sleep_duration` (else light + deep
-//! + REM); stage minutes are `light_sleep_duration`, `deep_sleep_duration`,
+//! DST change has its true length); total sleep is `total_sleep_duration` (else the sum of
+//! light, deep and REM); stage minutes are `light_sleep_duration`, `deep_sleep_duration`,
 //! `rem_sleep_duration`; onset latency is `latency`. Resting HR is `lowest_heart_rate`, mean
 //! HR `average_heart_rate`, HRV `average_hrv` (RMSSD, ms), breathing rate `average_breath`
 //! (per minute: Oura's examples read 15.125; one SDK docstring says per second, so a value

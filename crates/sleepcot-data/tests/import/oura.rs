@@ -181,7 +181,11 @@ fn a_field_of_the_wrong_type_is_malformed_at_its_record() {
     let ImportError::Malformed { location, .. } = &err else {
         panic!("{err}")
     };
-    assert_eq!(location, "[0]");
+    assert_eq!(location, "[0].latency");
+    assert_eq!(
+        err.to_string(),
+        "oura.json is truncated or malformed at [0].latency: invalid type: string \"ten minutes\", expected f64"
+    );
 }
 
 #[test]
