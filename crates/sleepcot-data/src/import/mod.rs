@@ -13,9 +13,27 @@
 //! | `apple` | Apple Health `export.xml`, streamed |
 //! | `garmin` | Garmin `sleeps` summaries |
 //! | `whoop` | WHOOP API v2 `sleep` records |
+//!
+//! [`detect`] tells the vendor from the file's first bytes (`--from auto`) and [`import`]
+//! dispatches to the JSON importers. Apple Health (`export.xml`) is detected but not
+//! dispatched by [`import`]: its importer is a module of its own, and the caller routes the
+//! file there.
+//!
+//! The JSON importers share their plumbing: `json` (sniffing, the vendor and truncation
+//! checks, records however the export is paged), `record` (value and unit checks, building
+//! a night, the final order and `NoNights`) and `hypnogram` (WASO, awakenings, REM latency
+//! from stages on a one-second grid).
+
+pub mod fitbit;
+pub mod garmin;
+mod hypnogram;
+mod json;
+pub mod oura;
+mod record;
+pub mod whoop;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -191,4 +209,71 @@ pub enum ImportError {
         /// What was found instead (e.g. "3 naps and 1 unscored record").
         why: String,
     },
+}
+
+/// Which vendor's export `bytes` look like, from a cheap sniff of the first megabyte (the
+/// `--from auto` detection); `None` when it is none of them.
+///
+/// An XML file whose root element is `<HealthData` is [`Vendor::Apple`]; the JSON vendors are
+/// told apart by field names only their sleep records carry.
+pub fn detect(bytes: &[u8]) -> Option<Vendor> {
+    Vendor::ALL.into_iter().find(|&v| looks_like(v, bytes))
+}
+
+/// Whether `bytes` look like `vendor`'s export.
+fn looks_like(vendor: Vendor, bytes: &[u8]) -> bool {
+    match vendor {
+        Vendor::Oura => oura::looks_like(bytes),
+        Vendor::Fitbit => fitbit::looks_like(bytes),
+        Vendor::Garmin => garmin::looks_like(bytes),
+        Vendor::Whoop => whoop::looks_like(bytes),
+        // APPLE: sniffed here until the Apple importer's module (`apple.rs`, written
+        // separately) lands with its own `looks_like`; then call that instead.
+        Vendor::Apple => looks_like_apple(bytes),
+    }
+}
+
+/// An XML document whose root element is `<HealthData` (Apple Health's `export.xml`; the
+/// DTD before it names `HealthData` only in `<!ELEMENT`/`<!ATTLIST` declarations).
+fn looks_like_apple(bytes: &[u8]) -> bool {
+    if json::first_byte(bytes) != Some(b'<') {
+        return false;
+    }
+    let tag = b"<HealthData";
+    json::head(bytes).windows(tag.len() + 1).any(|w| {
+        w.starts_with(tag) && matches!(w[tag.len()], b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/')
+    })
+}
+
+/// Imports one export file of `vendor` (`--from oura`), or of the vendor [`detect`] finds
+/// when `vendor` is `None` (`--from auto`).
+///
+/// Only the four JSON vendors are dispatched here. Apple Health is not: [`detect`] returns
+/// [`Vendor::Apple`] for an `export.xml` so that the caller routes it to the Apple importer,
+/// and asking this function for it is [`ImportError::WrongVendor`].
+pub fn import(path: &Path, bytes: &[u8], vendor: Option<Vendor>) -> Result<Export, ImportError> {
+    let vendor = match vendor {
+        Some(vendor) => vendor,
+        None => detect(bytes).ok_or_else(|| ImportError::WrongVendor {
+            path: path.to_path_buf(),
+            expected: "wearable",
+            looks_like: json::describe(bytes),
+        })?,
+    };
+    match vendor {
+        Vendor::Oura => oura::parse(path, bytes),
+        Vendor::Fitbit => fitbit::parse(path, bytes),
+        Vendor::Garmin => garmin::parse(path, bytes),
+        Vendor::Whoop => whoop::parse(path, bytes),
+        // APPLE: the Apple importer is a separate module (`apple.rs`); once it exists this
+        // arm becomes `apple::parse(path, bytes)`.
+        Vendor::Apple => Err(ImportError::WrongVendor {
+            path: path.to_path_buf(),
+            expected: "JSON (Oura, Fitbit, Garmin or WHOOP)",
+            looks_like: format!(
+                "{}; Apple Health exports are read by the Apple importer, not by `import`",
+                json::describe(bytes)
+            ),
+        }),
+    }
 }
