@@ -38,6 +38,7 @@ use crate::knowledge::question::LETTERS;
 use crate::knowledge::value::normalise;
 use crate::knowledge::{Acceptance, ClaimMatch, Fact, Phrasing, Value, claims_in, facts};
 use crate::teacher::format::ANSWER_MARKER;
+use crate::teacher::parse::parse_choice;
 
 /// How a reading compares an option with its fact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,29 +141,20 @@ fn parse_prompt(prompt: &str) -> Result<(String, [&str; 4]), Violation> {
     Ok((stem.join("\n"), options))
 }
 
-/// Splits the reply into its rationale and the letter of its final `Answer: X` line.
+/// Splits the reply into its rationale and the letter of its final `Answer: X` line (read by
+/// the teacher parser's [`parse_choice`]).
 fn parse_reply(reply: &str) -> Result<(&str, char), Violation> {
     let trimmed = reply.trim_end();
     let (rationale, last) = trimmed.rsplit_once('\n').unwrap_or(("", trimmed));
-    let letter = last
-        .trim()
-        .strip_prefix(ANSWER_MARKER)
-        .map(|rest| rest.trim().trim_end_matches('.').trim_matches(['(', ')']))
-        .and_then(|rest| {
-            let mut chars = rest.chars();
-            chars.next().filter(|_| chars.next().is_none())
-        })
-        .filter(|c| LETTERS.contains(c));
-    match letter {
-        Some(letter) => Ok((rationale, letter)),
-        None => Err(Violation::new(
+    parse_choice(last).map(|letter| (rationale, letter)).ok_or_else(|| {
+        Violation::new(
             ViolationKind::Format,
             format!(
                 "the reply ends with {:?}, expected a final line \"{ANSWER_MARKER} X\" with X one of A, B, C, D",
                 last.trim()
             ),
-        )),
-    }
+        )
+    })
 }
 
 /// The option text quoted with its letter: `B ("7–8 h")`.

@@ -7,22 +7,23 @@
 //!
 //! A value is a correct answer to a question about a fact ([`Fact::accepts`]) when it is:
 //!
-//! - **the answer itself**, in any unit or format ([`Value::answers`]): "60 min" for "1 h",
-//!   "0.85" for "85%", "7 to 9 hours" for "7–9 h", a bound at the end of the answer's range
-//!   ("at least 7 h" for "7–9 h"), a range nested in or around the answer's range ("7–8 h" or
-//!   "6–10 h" for "7–9 h"), or, when the claim hedges its figure ("about 90%"), a number within
-//!   [`HEDGE_TOLERANCE`] of it;
+//! - **a reading of the answer** ([`Value::answers`]): the answer in any unit or format
+//!   ("60 min" for "1 h", "0.85" for "85%", "7 to 9 hours" for "7–9 h"), a bound at the end
+//!   of the answer's range ("at least 7 h" for "7–9 h"), a range nested in or around the
+//!   answer's range ("7–8 h" or "6–10 h" for "7–9 h"), or, when the claim hedges its figure
+//!   ("about 90%"), a number within [`HEDGE_TOLERANCE`] of it;
 //! - **a member the fact lists as also true** (`also_true` of [`Answer::Choice`]);
 //! - **the answer of a narrower fact** ([`Fact::narrower_facts`]): a bank fact of the same kind
 //!   whose claim is this fact's claim with words added (its scope words in the same order, stop
-//!   words aside): "For adults over 65, the upper limit of wake after sleep onset … is {}"
-//!   narrows "For adults, the upper limit …".
-//!   A question about the broad fact does not rule the subgroup out, so its answer is a second
-//!   reading.
+//!   words aside): "In healthy people over 60, the median oxygen saturation during sleep
+//!   averages {}" narrows "In healthy people, the median …". A question about the broad fact
+//!   does not rule the subgroup out, so a reading of the subgroup's answer is a second correct
+//!   option.
 //!
 //! A text states a fact ([`claims_in`]) where it contains the fact's claim with something in
 //! its slot, compared case-insensitively and with whitespace and dashes folded; the claim is
-//! stated correctly when that filling is the answer in any unit or format ([`Fact::is_answer`]).
+//! stated correctly when that filling is the answer in some unit or format ([`Fact::is_answer`]:
+//! "7 to 9 hours" for "7–9 h", but not the nested "7–8 h").
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -51,11 +52,12 @@ const STOP_WORDS: [&str; 22] = [
 /// Why a value is a correct answer to a question about a fact.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Acceptance {
-    /// It is the fact's own answer, in some unit or format.
+    /// It reads as the fact's own answer (in some unit or format, as a bound or nested range,
+    /// or within a hedged figure's tolerance).
     Answer,
     /// The fact lists it as also true.
     AlsoTrue,
-    /// It is the answer of this narrower fact, which the question does not rule out.
+    /// It reads as the answer of this narrower fact, which the question does not rule out.
     Narrower(&'static Fact),
 }
 
@@ -69,7 +71,8 @@ pub struct ClaimMatch {
 }
 
 impl ClaimMatch {
-    /// Whether some filling is the fact's answer: the text states the fact correctly.
+    /// Whether some filling is the fact's answer ([`Fact::is_answer`]): the text states the fact
+    /// correctly.
     pub fn states_answer(&self) -> bool {
         self.fills.iter().any(|v| self.fact.is_answer(v))
     }
@@ -138,6 +141,12 @@ fn claim_words(fact: &Fact) -> Vec<String> {
 fn is_subsequence(short: &[String], long: &[String]) -> bool {
     let mut rest = long.iter();
     short.iter().all(|w| rest.any(|x| x == w))
+}
+
+/// Whether `text` names one of `members` (by synonym, without articles, in any case).
+fn is_one_of(text: &str, members: &[&str]) -> bool {
+    let value = Value::read(text);
+    members.iter().any(|m| value.same_as(&Value::read(m)))
 }
 
 /// Whether two answers are the same kind of value: the same unit, or the same pool.
@@ -219,26 +228,38 @@ impl Fact {
         if self.hedged() { HEDGE_TOLERANCE } else { 0.0 }
     }
 
-    /// Whether `text` gives this fact's answer, in any unit or format ([`Value::answers`]).
-    pub fn is_answer(&self, text: &str) -> bool {
-        Value::read(text).answers(&Value::read(&self.answer.text()), self.tolerance())
+    /// The answer as a [`Value`].
+    fn answer_value(&self) -> Value {
+        Value::read(&self.answer.text())
     }
 
-    /// Why `text` would be a correct answer to a question about this fact, if it would be: the
-    /// answer itself, a member listed as also true, or a narrower fact's answer.
+    /// Whether `text` gives this fact's answer: the same value in any unit or format
+    /// ([`Value::same_as`]: "60 min" for "1 h", "7 to 9 hours" for "7–9 h").
+    pub fn is_answer(&self, text: &str) -> bool {
+        Value::read(text).same_as(&self.answer_value())
+    }
+
+    /// Whether a reader could take `text` for this fact's answer ([`Value::answers`]: also a
+    /// bound at a range's end, a nested range, a number within a hedged figure's tolerance).
+    fn reads_as_answer(&self, text: &str) -> bool {
+        Value::read(text).answers(&self.answer_value(), self.tolerance())
+    }
+
+    /// Why `text` would be a correct answer to a question about this fact, if it would be: a
+    /// reading of the answer, a member listed as also true, or a reading of a narrower fact's
+    /// answer.
     pub fn accepts(&self, text: &str) -> Option<Acceptance> {
-        if self.is_answer(text) {
+        if self.reads_as_answer(text) {
             return Some(Acceptance::Answer);
         }
         if let Answer::Choice { also_true, .. } = self.answer {
-            let value = Value::read(text);
-            if also_true.iter().any(|m| value.same_as(&Value::read(m))) {
+            if is_one_of(text, also_true) {
                 return Some(Acceptance::AlsoTrue);
             }
         }
         self.narrower_facts()
             .iter()
-            .find(|g| g.is_answer(text))
+            .find(|g| g.reads_as_answer(text))
             .map(|g| Acceptance::Narrower(g))
     }
 
@@ -251,13 +272,9 @@ impl Fact {
     /// Whether `text` is the kind of value this fact's answer is: a member of its pool, or a
     /// number in the answer's dimension.
     pub fn fits(&self, text: &str) -> bool {
-        let value = Value::read(text);
         match self.answer {
-            Answer::Choice { pool, .. } => pool
-                .members()
-                .iter()
-                .any(|m| value.same_as(&Value::read(m))),
-            _ => value.same_dimension(&Value::read(&self.answer.text())),
+            Answer::Choice { pool, .. } => is_one_of(text, pool.members()),
+            _ => Value::read(text).same_dimension(&self.answer_value()),
         }
     }
 

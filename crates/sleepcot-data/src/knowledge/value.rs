@@ -205,17 +205,27 @@ fn within(a: f64, b: f64, tol: f64) -> bool {
 
 impl Number {
     /// Whether `self` is `other` up to rounding and `rel` (a share of `other`'s size). A bare
-    /// number is compared as written, and, when it is at most 1 and `other` is a percentage,
-    /// also as a fraction ("0.85" is "85%").
+    /// number is compared as written, and, when it is at most 1 and the other number is a
+    /// percentage, also as a fraction ("0.85" is "85%").
     pub fn close(&self, other: &Number, rel: f64) -> bool {
         let slack = self.slack.max(other.slack);
-        if self.dim.is_empty() || other.dim.is_empty() {
-            let tol = rel * other.written.abs();
-            let as_fraction = self.dim.is_empty() && other.dim == "%" && self.written <= 1.0;
-            return within(self.written, other.written, tol.max(slack))
-                || (as_fraction && within(self.written * 100.0, other.written, tol.max(slack)));
+        if !self.dim.is_empty() && !other.dim.is_empty() {
+            let tol = slack.max(rel * other.base.abs());
+            return self.dim == other.dim && within(self.base, other.base, tol);
         }
-        self.dim == other.dim && within(self.base, other.base, slack.max(rel * other.base.abs()))
+        let tol = slack.max(rel * other.written.abs());
+        within(self.written, other.written, tol)
+            || within(self.as_percent(other), other.as_percent(self), 100.0 * tol)
+    }
+
+    /// The number as a percentage when it is a bare fraction (at most 1) set against a
+    /// percentage, else as written.
+    fn as_percent(&self, against: &Number) -> f64 {
+        if self.dim.is_empty() && against.dim == "%" && self.written <= 1.0 {
+            self.written * 100.0
+        } else {
+            self.written
+        }
     }
 
     /// Whether `self` is at most `other`, up to rounding and `rel`.
