@@ -6,8 +6,40 @@ const T: Topic = Topic::RedFlags;
 const ADAM: &str = "https://benergy2.adam.com/content.aspx?gid=000148&pid=42&productid=112";
 const URGENT: &str = "https://sleepdebtfree.com/when-to-see-doctor";
 
-/// Answers that are also right for most red flags: a sleep study is rarely wrong advice.
-const STUDY: &[&str] = &["a referral for a sleep study"];
+// Responses that a reasonable reader could also defend are listed as also true, so they are
+// never offered as distractors.
+
+/// Witnessed apneas: video polysomnography is a sleep study too.
+const APNEA_ALSO: &[&str] = &["video polysomnography and a neurology review"];
+/// Snoring with sleepiness: as for apneas, and a sleepy person is rightly told not to drive.
+const SLEEPY_SNORER_ALSO: &[&str] = &[
+    "video polysomnography and a neurology review",
+    "stopping driving and prompt medical evaluation",
+];
+/// Dozing at the wheel: any prompt medical route, a sleep physician's included, is defensible.
+const DROWSY_DRIVING_ALSO: &[&str] = &[
+    "a referral for a sleep study",
+    "urgent medical care",
+    "a sleep-physician referral for an MSLT",
+];
+/// Chest pain, breathing difficulty, confusion or severe headache: prompt evaluation is close
+/// to urgent care, and a sleep study is rarely wrong advice.
+const URGENT_ALSO: &[&str] = &[
+    "a referral for a sleep study",
+    "stopping driving and prompt medical evaluation",
+];
+/// Adult dream enactment: a sleep study or a sleep physician's review also leads to video PSG.
+const ENACTMENT_ALSO: &[&str] = &[
+    "a referral for a sleep study",
+    "a sleep-physician referral for an MSLT",
+];
+/// Cataplexy: the work-up starts with polysomnography, narcolepsy is a neurological disorder,
+/// and excessive sleepiness makes driving advice right too.
+const CATAPLEXY_ALSO: &[&str] = &[
+    "a referral for a sleep study",
+    "video polysomnography and a neurology review",
+    "stopping driving and prompt medical evaluation",
+];
 
 pub(super) const FACTS: &[Fact] = &[
     fact_row(
@@ -18,7 +50,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A partner reports that a 50-year-old stops breathing and gasps during sleep. What is the right response?",
             "What should follow witnessed breathing pauses or choking during sleep?",
         ],
-        pick(Pool::Response, "a referral for a sleep study"),
+        pick_not(Pool::Response, "a referral for a sleep study", APNEA_ALSO),
         ADAM,
     ),
     fact_row(
@@ -29,7 +61,11 @@ pub(super) const FACTS: &[Fact] = &[
             "A loud snorer is also very sleepy during the day. What should a sleep coach recommend?",
             "What is the appropriate step when loud snoring comes with daytime sleepiness?",
         ],
-        pick(Pool::Response, "a referral for a sleep study"),
+        pick_not(
+            Pool::Response,
+            "a referral for a sleep study",
+            SLEEPY_SNORER_ALSO,
+        ),
         ADAM,
     ),
     fact_row(
@@ -43,7 +79,7 @@ pub(super) const FACTS: &[Fact] = &[
         pick_not(
             Pool::Response,
             "stopping driving and prompt medical evaluation",
-            &["a referral for a sleep study", "urgent medical care"],
+            DROWSY_DRIVING_ALSO,
         ),
         ADAM,
     ),
@@ -55,7 +91,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A user reports chest pain and trouble breathing at night. What is the right response?",
             "What response does chest pain or difficulty breathing during sleep require?",
         ],
-        pick_not(Pool::Response, "urgent medical care", STUDY),
+        pick_not(Pool::Response, "urgent medical care", URGENT_ALSO),
         URGENT,
     ),
     fact_row(
@@ -66,7 +102,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A 60-year-old wakes confused and with a severe headache. What should be advised?",
             "What response does confusion or severe headache on waking require?",
         ],
-        pick_not(Pool::Response, "urgent medical care", STUDY),
+        pick_not(Pool::Response, "urgent medical care", URGENT_ALSO),
         URGENT,
     ),
     fact_row(
@@ -80,7 +116,7 @@ pub(super) const FACTS: &[Fact] = &[
         pick_not(
             Pool::Response,
             "video polysomnography and a neurology review",
-            STUDY,
+            ENACTMENT_ALSO,
         ),
         "https://pharmacy-notebook.com/en-gb/simplepage.cfm?ID=x20200513195330742397&linkID=80976",
     ),
@@ -95,7 +131,7 @@ pub(super) const FACTS: &[Fact] = &[
         pick_not(
             Pool::Response,
             "a sleep-physician referral for an MSLT",
-            STUDY,
+            CATAPLEXY_ALSO,
         ),
         NARCOLEPSY_SOURCE,
     ),
