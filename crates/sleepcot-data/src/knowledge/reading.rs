@@ -252,10 +252,10 @@ impl Fact {
         if self.reads_as_answer(text) {
             return Some(Acceptance::Answer);
         }
-        if let Answer::Choice { also_true, .. } = self.answer {
-            if is_one_of(text, also_true) {
-                return Some(Acceptance::AlsoTrue);
-            }
+        if let Answer::Choice { also_true, .. } = self.answer
+            && is_one_of(text, also_true)
+        {
+            return Some(Acceptance::AlsoTrue);
         }
         self.narrower_facts()
             .iter()
