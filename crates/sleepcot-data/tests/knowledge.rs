@@ -65,12 +65,17 @@ fn bank_has_enough_sourced_facts_with_unique_ids_across_topics() {
             "{} statement is not a sentence",
             f.id
         );
-        let distractors = f.answer.distractor_candidates();
+        let distractors = f.distractors();
         assert!(
             distractors.len() >= 3,
-            "{} has only {} distractors",
+            "{} has only {} distractors no reader could take for a correct answer",
             f.id,
             distractors.len()
+        );
+        assert!(
+            distractors.iter().all(|d| f.accepts(d).is_none()),
+            "{} offers a second reading of its answer",
+            f.id
         );
         if let Answer::Choice { value, pool, .. } = f.answer {
             assert!(
@@ -88,6 +93,24 @@ fn bank_has_enough_sourced_facts_with_unique_ids_across_topics() {
         );
     }
     assert!(fact("dur-nsf-adult-26-64").is_some() && fact("no-such-fact").is_none());
+}
+
+#[test]
+fn every_claim_and_written_stem_belongs_to_one_fact() {
+    // A stem (or a claim, for statement and fill-in-the-blank questions) then tells which fact
+    // a question asks about, and no other fact's answer is right for it.
+    let mut claims = HashMap::new();
+    let mut asks = HashMap::new();
+    for f in facts() {
+        if let Some(other) = claims.insert(f.claim, f.id) {
+            panic!("{} and {other} share the claim {:?}", f.id, f.claim);
+        }
+        for ask in f.asks {
+            if let Some(other) = asks.insert(*ask, f.id) {
+                assert_eq!(other, f.id, "{} and {other} share the stem {ask:?}", f.id);
+            }
+        }
+    }
 }
 
 #[test]

@@ -97,6 +97,9 @@ pub enum Answer {
         hi: f64,
         /// Spacing of the shifted bounds; also fixes the number of decimals.
         step: f64,
+        /// The largest value the scale allows (no distractor reaches past it); infinite when
+        /// only the unit's own cap applies.
+        max: f64,
         /// The unit shared by all options.
         unit: Unit,
     },
@@ -133,7 +136,19 @@ pub const fn num_from(value: f64, step: f64, floor: f64, unit: Unit) -> Answer {
 
 /// A range `lo–hi` in `unit` whose distractors move the bounds by `step`.
 pub const fn range(lo: f64, hi: f64, step: f64, unit: Unit) -> Answer {
-    Answer::Range { lo, hi, step, unit }
+    range_upto(lo, hi, step, f64::INFINITY, unit)
+}
+
+/// A range on a scale that ends at `max` (a questionnaire score): no distractor reaches past
+/// `max`, where "6–9 points" on a 0–8 scale would read as "6–8 points".
+pub const fn range_upto(lo: f64, hi: f64, step: f64, max: f64, unit: Unit) -> Answer {
+    Answer::Range {
+        lo,
+        hi,
+        step,
+        max,
+        unit,
+    }
 }
 
 /// A member of a category pool.
@@ -157,6 +172,29 @@ pub const fn pick_not(
         also_true,
     }
 }
+
+/// How range distractors move the bounds, in steps `(low, high)`, nearest first: shifts,
+/// stretches and shrinks, then shifts that move both bounds the same way by different amounts
+/// (the only ones left when nested ranges are ruled out).
+const RANGE_SHIFTS: [(f64, f64); 17] = [
+    (1.0, 1.0),
+    (-1.0, -1.0),
+    (0.0, 1.0),
+    (-1.0, 0.0),
+    (1.0, 0.0),
+    (0.0, -1.0),
+    (2.0, 2.0),
+    (-2.0, -2.0),
+    (-1.0, 1.0),
+    (1.0, 2.0),
+    (-2.0, -1.0),
+    (2.0, 1.0),
+    (-1.0, -2.0),
+    (3.0, 3.0),
+    (-3.0, -3.0),
+    (2.0, 3.0),
+    (-3.0, -2.0),
+];
 
 /// Decimals needed to write multiples of `step` exactly (at most 3).
 fn decimals_of(step: f64) -> usize {
@@ -183,7 +221,9 @@ impl Answer {
                 let d = decimals_of(step).max(decimals_of(value));
                 format!("{}{}", format_number(value, d), unit.suffix())
             }
-            Answer::Range { lo, hi, step, unit } => format_range(lo, hi, step, unit),
+            Answer::Range {
+                lo, hi, step, unit, ..
+            } => format_range(lo, hi, step, unit),
             Answer::Choice { value, .. } => value.to_string(),
         }
     }
@@ -198,6 +238,10 @@ impl Answer {
 
     /// Every wrong value of the same kind that may serve as a distractor, nearest first for
     /// numbers, pool order for categories. Never contains the answer itself or duplicates.
+    ///
+    /// Some candidates may still read as correct (a range nested in the answer's, a number
+    /// within a hedged figure's tolerance); [`Fact::distractors`](super::Fact::distractors)
+    /// leaves those out.
     pub fn distractor_candidates(&self) -> Vec<String> {
         let correct = self.text();
         let mut out: Vec<String> = Vec::new();
@@ -221,23 +265,16 @@ impl Answer {
                     }
                 }
             }
-            Answer::Range { lo, hi, step, unit } => {
-                let shifts = [
-                    (1.0, 1.0),
-                    (-1.0, -1.0),
-                    (0.0, 1.0),
-                    (-1.0, 0.0),
-                    (1.0, 0.0),
-                    (0.0, -1.0),
-                    (2.0, 2.0),
-                    (-2.0, -2.0),
-                    (-1.0, 1.0),
-                    (1.0, 2.0),
-                    (-2.0, -1.0),
-                ];
-                for (a, b) in shifts {
+            Answer::Range {
+                lo,
+                hi,
+                step,
+                max,
+                unit,
+            } => {
+                for (a, b) in RANGE_SHIFTS {
                     let (l, h) = (lo + a * step, hi + b * step);
-                    if l > 1e-9 && l < h - 1e-9 && h <= unit.ceiling() + 1e-9 {
+                    if l > 1e-9 && l < h - 1e-9 && h <= unit.ceiling().min(max) + 1e-9 {
                         push(format_range(l, h, step, unit));
                     }
                 }

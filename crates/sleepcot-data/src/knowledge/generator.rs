@@ -1,7 +1,8 @@
 //! Turning the fact bank into distinct multiple-choice questions.
 //!
-//! Each fact has a list of same-kind distractor candidates; every 3-subset of (up to) the
-//! nearest [`MAX_CANDIDATES`] of them is one distractor set. Question `(fact, phrasing, variant)`
+//! Each fact has a list of same-kind distractor candidates that no reader could take for a
+//! correct answer ([`Fact::distractors`]); every 3-subset of (up to) the nearest
+//! [`MAX_CANDIDATES`] of them is one distractor set. Question `(fact, phrasing, variant)`
 //! uses the `variant`-th set of a seeded permutation of those sets, so two questions of a fact
 //! never share both stem and option set. Questions are emitted round by round (variant 0 of
 //! every fact and phrasing, then variant 1, ...), so a prefix covers all facts and phrasings
@@ -25,7 +26,7 @@ const BLOCK_SALT: u64 = 0xB10C_0000;
 
 /// One fact's distractor candidates and, per phrasing, the seeded order of its distractor sets.
 struct FactPlan {
-    /// Same-kind wrong values, nearest first.
+    /// Same-kind values that are not a reading of the answer, nearest first.
     candidates: Vec<String>,
     /// `orders[phrasing][variant]` is a 3-subset of `candidates` (as indices).
     orders: Vec<Vec<[usize; 3]>>,
@@ -47,7 +48,7 @@ fn distractor_sets(candidates: usize) -> Vec<[usize; 3]> {
 
 /// The number of distinct questions one fact can yield.
 fn fact_capacity(fact: &Fact) -> usize {
-    distractor_sets(fact.answer.distractor_candidates().len()).len() * fact.phrasing_count()
+    distractor_sets(fact.distractors().len()).len() * fact.phrasing_count()
 }
 
 /// The number of distinct questions the whole bank can yield.
@@ -106,7 +107,7 @@ fn generate_from(
     let plans: Vec<FactPlan> = chosen
         .iter()
         .map(|&(index, fact)| {
-            let candidates = fact.answer.distractor_candidates();
+            let candidates = fact.distractors();
             let orders = (0..fact.phrasing_count())
                 .map(|p| {
                     let mut sets = distractor_sets(candidates.len());

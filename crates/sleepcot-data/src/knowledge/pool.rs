@@ -117,6 +117,7 @@ impl Pool {
                 "video polysomnography and a neurology review",
                 "a sleep-physician referral for an MSLT",
                 "no action, because this is normal",
+                "an over-the-counter sleeping pill",
             ],
             Pool::TimeOfDay => &["morning", "early afternoon", "evening", "midday"],
             Pool::DeviceStage => &["deep sleep", "light sleep", "REM sleep", "awake"],

@@ -200,18 +200,19 @@ pub(super) const FACTS: &[Fact] = &[
     fact_row(
         T,
         "apnea-spo2-median-healthy",
-        "Healthy people spend half the night above an oxygen saturation of about {}.",
+        "In healthy people, the median oxygen saturation during sleep averages {}.",
         &[
             "What is the median oxygen saturation during sleep in healthy people?",
             "A healthy person's overnight SpO2 median is reported. Which value is typical according to Gries and Brooks?",
         ],
-        num(96.5, 1.5, Unit::Percent),
+        // Step 2 keeps distractors clear of the over-60 median (95.1%), a narrower reading.
+        num(96.5, 2.0, Unit::Percent),
         GRIES,
     ),
     fact_row(
         T,
         "apnea-spo2-median-over-60",
-        "In healthy people over 60, the median oxygen saturation during sleep is about {}.",
+        "In healthy people over 60, the median oxygen saturation during sleep averages {}.",
         &[
             "What is the median overnight oxygen saturation in healthy people over 60?",
             "A healthy 70-year-old's overnight SpO2 median is reported. Which value is typical for this age?",
@@ -255,7 +256,7 @@ pub(super) const FACTS: &[Fact] = &[
     fact_row(
         T,
         "apnea-apple-specificity",
-        "Apple's sleep apnea notification had a specificity of about {} for moderate-to-severe sleep apnea.",
+        "Apple's sleep apnea notification had a specificity of {} for moderate-to-severe sleep apnea.",
         &[
             "What specificity did Apple's sleep apnea notification reach in validation?",
             "How often does Apple's sleep apnea notification stay silent for people without moderate-to-severe apnea?",

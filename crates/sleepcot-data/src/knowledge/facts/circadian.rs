@@ -157,7 +157,13 @@ pub(super) const FACTS: &[Fact] = &[
             "Which is the most common circadian rhythm sleep disorder?",
             "Among circadian rhythm sleep disorders, which one is seen most often?",
         ],
-        pick(Pool::Disorder, "delayed sleep-wake phase disorder"),
+        // Shift work disorder is also classed as a circadian rhythm disorder and is common among
+        // shift workers, so a reader could defend it: never offered.
+        pick_not(
+            Pool::Disorder,
+            "delayed sleep-wake phase disorder",
+            &["shift work disorder"],
+        ),
         DSWPD,
     ),
     fact_row(

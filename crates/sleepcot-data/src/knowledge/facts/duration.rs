@@ -218,9 +218,9 @@ pub(super) const FACTS: &[Fact] = &[
     fact_row(
         T,
         "norm-waso-adult-20",
-        "For adults, the upper limit of wake after sleep onset compatible with good sleep quality is {}.",
+        "For adults under 65, the upper limit of wake after sleep onset compatible with good sleep quality is {}.",
         &[
-            "Up to how much wake after sleep onset does the National Sleep Foundation consider good for adults?",
+            "Up to how much wake after sleep onset does the National Sleep Foundation consider good for adults under 65?",
             "A 40-year-old's tracker shows time awake after first falling asleep. Up to what amount is that still good quality?",
         ],
         num(20.0, 10.0, Unit::Minutes),
@@ -240,10 +240,10 @@ pub(super) const FACTS: &[Fact] = &[
     fact_row(
         T,
         "norm-awakenings-adult",
-        "For adults, the largest number of awakenings longer than five minutes per night that is compatible with good sleep quality is {}.",
+        "For adults under 65, the largest number of awakenings longer than five minutes per night that is compatible with good sleep quality is {}.",
         &[
-            "How many awakenings longer than five minutes per night are compatible with good sleep in adults at most?",
-            "According to the National Sleep Foundation, what is the maximum number of awakenings over five minutes in a good adult night?",
+            "At most how many awakenings longer than five minutes per night are compatible with good sleep in adults under 65?",
+            "According to the National Sleep Foundation, what is the maximum number of awakenings over five minutes in a good night for an adult under 65?",
         ],
         num_from(1.0, 1.0, 0.0, Unit::Count("")),
         NSF_QUALITY,

@@ -18,7 +18,7 @@ use super::fact::Fact;
 
 /// Shared names for the topic tables.
 mod prelude {
-    pub(super) use super::super::answer::{Unit, num, num_from, pick, pick_not, range};
+    pub(super) use super::super::answer::{Unit, num, num_from, pick, pick_not, range, range_upto};
     pub(super) use super::super::fact::{Fact, Topic, fact_row};
     pub(super) use super::super::pool::Pool;
 }

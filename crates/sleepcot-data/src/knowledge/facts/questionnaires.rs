@@ -213,7 +213,8 @@ pub(super) const FACTS: &[Fact] = &[
             "Which STOP-BANG score range means high risk of obstructive sleep apnea?",
             "A 58-year-old answers 'yes' to several STOP-BANG items. Which score range places him at high risk?",
         ],
-        range(5.0, 8.0, 1.0, Unit::Points),
+        // STOP-BANG scores end at 8: a distractor such as "6–9 points" would read as 6–8.
+        range_upto(5.0, 8.0, 1.0, 8.0, Unit::Points),
         STOP_BANG,
     ),
     fact_row(

@@ -17,8 +17,28 @@ const ICSD: &str = "https://pubmed.ncbi.nlm.nih.gov/25367475/";
 /// Paruthi et al. 2016, the AASM pediatric consensus: methodology and discussion (JCSM).
 const AASM_PEDS: &str = "https://jcsm.aasm.org/doi/10.5664/jcsm.6288";
 
-/// Answers that are also right for most red flags: a sleep study is rarely wrong advice.
-const STUDY: &[&str] = &["a referral for a sleep study"];
+// Responses that a reasonable reader could also defend are listed as also true, so they are
+// never offered as distractors.
+
+/// Witnessed apneas: video polysomnography is a sleep study too.
+const APNEA_ALSO: &[&str] = &["video polysomnography and a neurology review"];
+/// Snoring with sleepiness: as for apneas, and a sleepy person is rightly told not to drive.
+const SLEEPY_SNORER_ALSO: &[&str] = &[
+    "video polysomnography and a neurology review",
+    "stopping driving and prompt medical evaluation",
+];
+/// Adult dream enactment: a sleep study or a sleep physician's review also leads to video PSG.
+const ENACTMENT_ALSO: &[&str] = &[
+    "a referral for a sleep study",
+    "a sleep-physician referral for an MSLT",
+];
+/// Cataplexy: the work-up starts with polysomnography, narcolepsy is a neurological disorder,
+/// and excessive sleepiness makes driving advice right too.
+const CATAPLEXY_ALSO: &[&str] = &[
+    "a referral for a sleep study",
+    "video polysomnography and a neurology review",
+    "stopping driving and prompt medical evaluation",
+];
 
 pub(super) const FACTS: &[Fact] = &[
     fact_row(
@@ -29,7 +49,7 @@ pub(super) const FACTS: &[Fact] = &[
             "A partner reports that a 50-year-old stops breathing and gasps during sleep. What is the right response?",
             "What should follow witnessed breathing pauses or choking during sleep?",
         ],
-        pick(Pool::Response, "a referral for a sleep study"),
+        pick_not(Pool::Response, "a referral for a sleep study", APNEA_ALSO),
         OSA_GUIDELINE,
     ),
     fact_row(
@@ -40,7 +60,11 @@ pub(super) const FACTS: &[Fact] = &[
             "A loud snorer is also very sleepy during the day. What should a sleep coach recommend?",
             "What is the appropriate step when loud snoring comes with daytime sleepiness?",
         ],
-        pick(Pool::Response, "a referral for a sleep study"),
+        pick_not(
+            Pool::Response,
+            "a referral for a sleep study",
+            SLEEPY_SNORER_ALSO,
+        ),
         OSA_GUIDELINE,
     ),
     fact_row(
@@ -54,7 +78,7 @@ pub(super) const FACTS: &[Fact] = &[
         pick_not(
             Pool::Response,
             "video polysomnography and a neurology review",
-            STUDY,
+            ENACTMENT_ALSO,
         ),
         RBD,
     ),
@@ -69,7 +93,7 @@ pub(super) const FACTS: &[Fact] = &[
         pick_not(
             Pool::Response,
             "a sleep-physician referral for an MSLT",
-            STUDY,
+            CATAPLEXY_ALSO,
         ),
         NARCOLEPSY_SOURCE,
     ),
