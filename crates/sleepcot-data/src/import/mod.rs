@@ -14,6 +14,8 @@
 //! | `garmin` | Garmin `sleeps` summaries |
 //! | `whoop` | WHOOP API v2 `sleep` records |
 
+pub mod apple;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
