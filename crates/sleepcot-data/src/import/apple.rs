@@ -2,17 +2,23 @@
 //!
 //! The export is read as a stream of XML events (quick-xml); no document tree is built. A
 //! `<Record>` whose `type` is not one of the six below is dropped after reading that one
-//! attribute, so memory grows with the sleep samples and the few quantity samples kept (16
-//! bytes each), never with the file's size.
+//! attribute (and counted, all such types under one skip reason), so memory grows with the
+//! sleep samples and the quantity samples of these types (16 bytes each), never with the
+//! file's size or its steps, energy and other records.
 //!
 //! | record `type` | kept as |
 //! |---|---|
 //! | `HKCategoryTypeIdentifierSleepAnalysis` | a sleep sample (source, start, end, stage) |
-//! | `HKQuantityTypeIdentifierHeartRate` (count/min) | mean and lowest heart rate in the night |
-//! | `HKQuantityTypeIdentifierRestingHeartRate` (count/min) | resting heart rate of the wake-up day, when the night has no heart-rate sample |
-//! | `HKQuantityTypeIdentifierHeartRateVariabilitySDNN` (ms) | mean HRV, marked [`HrvKind::Sdnn`] |
+//! | `HKQuantityTypeIdentifierHeartRate` (count/min) | mean heart rate, and the lowest as the resting rate |
+//! | `HKQuantityTypeIdentifierRestingHeartRate` (count/min) | the resting rate when the night has no heart-rate sample: Apple's lowest for the local day the night ends on |
+//! | `HKQuantityTypeIdentifierHeartRateVariabilitySDNN` (ms) | mean HRV, marked [`HrvKind::Sdnn`](super::HrvKind::Sdnn) |
 //! | `HKQuantityTypeIdentifierOxygenSaturation` (a fraction: 0.95 = 95 %) | mean and nadir SpO2 in % |
 //! | `HKQuantityTypeIdentifierRespiratoryRate` (count/min) | mean breathing rate |
+//!
+//! A quantity sample belongs to a night when its start lies between the night's `bed_start`
+//! and `bed_end`; one with another unit is skipped and counted. SpO2 above 1 and up to 100 is
+//! taken as a percentage already (a warning is logged); above 100 %, or any value that is not
+//! a positive number, is [`ImportError::BadValue`].
 //!
 //! `<Me>` gives the date of birth (age on the morning of the last night) and the biological
 //! sex. Every date carries its own UTC offset, so durations across a DST change are exact.
@@ -20,17 +26,32 @@
 //! **Nights.** Sleep samples of all sources, sorted by start, form one period while each
 //! sample starts less than 2 h after the latest end so far. A period without any asleep sample
 //! (in bed only) is skipped. A period shorter than 3 h, or starting between 10:00 and 18:00
-//! local time, is a nap and skipped — unless the export holds no other period, when its naps
-//! are reported as nights.
+//! local time, is a nap and skipped — unless the export holds no main period at all, when its
+//! naps are reported as nights.
 //!
 //! **Sources.** Apple Watch, iPhone and third-party apps write overlapping samples; only one
-//! source is read per night. The chosen source is the one with the most staged sleep (Core,
-//! Deep, REM) in the period, else the one with the most asleep time (ties: the first name in
-//! alphabetical order). Its samples, overlaps merged, give each second's state; where its own
-//! samples overlap, the more specific label wins: Awake over Deep over REM over Core over
-//! unspecified Asleep. The other sources' asleep and awake samples are skipped and counted;
-//! their in-bed samples still count as time in bed. Details of the totals: [`ImportedNight`]'s
-//! fields and `night.rs`.
+//! source is read per night, so nothing is counted twice. The chosen source is the one with
+//! the most staged sleep (Core, Deep, REM) in the period, else the one with the most asleep
+//! time (ties: the first name in alphabetical order). Its samples, overlaps merged, give each
+//! second's state; where its own samples overlap, the more specific label wins: Awake over
+//! Deep over REM over Core over unspecified Asleep. The other sources' asleep and awake
+//! samples are skipped and counted; their in-bed samples still count as time in bed.
+//!
+//! **Totals**, from the chosen source's timeline:
+//! - total sleep: the seconds asleep (Core, Deep, REM, unspecified Asleep);
+//! - light, deep, REM: Core, Deep, REM; all three `None` when the source gave no staged sample
+//!   that night (unspecified sleep only);
+//! - WASO: the seconds not asleep between the first and the last asleep second (Awake samples
+//!   and unrecorded gaps alike); awakenings: those non-asleep runs of 5 minutes or more;
+//! - latency: first asleep second − the first `InBed` start of any source (`None` without an
+//!   `InBed` sample, 0 when sleep starts before it); REM latency: first REM − first asleep;
+//! - time in bed: the union of every source's `InBed` samples with the chosen source's span
+//!   from its first to its last sample (asleep or awake); `bed_start` and `bed_end` are that
+//!   union's ends, each with the UTC offset its own sample carried.
+//!
+//! **Units.** Durations are exact seconds between offset-carrying dates, reported in minutes.
+//! The date of birth gives the age on the local date the last night ends (the `ExportDate` is
+//! not needed: a successful import always has a night).
 
 use std::borrow::Cow;
 use std::io::{self, BufRead, Read};
@@ -222,6 +243,19 @@ impl<R: BufRead> BufRead for LineCounting<R> {
     }
 }
 
+/// A place in the file: the line (from 1) and the byte offset.
+#[derive(Debug, Clone, Copy)]
+struct Pos {
+    line: u64,
+    byte: u64,
+}
+
+impl std::fmt::Display for Pos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {} (byte {})", self.line, self.byte)
+    }
+}
+
 /// The line breaks in `bytes`.
 fn count_newlines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
@@ -294,7 +328,7 @@ impl At<'_> {
         field: &str,
         value: Option<Cow<'a, [u8]>>,
     ) -> Result<Cow<'a, [u8]>, ImportError> {
-        value.ok_or_else(|| self.bad_value(field, b"missing", "the attribute"))
+        value.ok_or_else(|| self.bad_value(field, b"missing", &format!("{field}=\"…\"")))
     }
 
     /// Attribute `field` read as a date with its UTC offset.
@@ -363,26 +397,33 @@ impl<'p> Collector<'p> {
                     return Err(read_error(self.path, source));
                 }
                 Err(e) => {
-                    let (line, byte) = (xml.get_ref().line(), xml.error_position());
-                    return Err(self.malformed(line, byte, e.to_string()));
+                    let line = xml.get_ref().line();
+                    let pos = Pos {
+                        line,
+                        byte: xml.error_position(),
+                    };
+                    return Err(self.malformed(pos, e.to_string()));
                 }
             };
-            let line = xml.get_ref().line();
+            let pos = Pos {
+                line: xml.get_ref().line(),
+                byte: xml.buffer_position(),
+            };
             match event {
                 Event::Start(e) => {
-                    self.element(&e, line)?;
+                    self.element(&e, pos)?;
                     self.depth += 1;
                 }
-                Event::Empty(e) => self.element(&e, line)?,
+                Event::Empty(e) => self.element(&e, pos)?,
                 Event::End(_) => self.depth = self.depth.saturating_sub(1),
-                Event::Eof => return self.at_end(line, xml.buffer_position()),
+                Event::Eof => return self.at_end(pos),
                 _ => {}
             }
         }
     }
 
     /// Checks that the file ended after its root element.
-    fn at_end(self, line: u64, byte: u64) -> Result<Self, ImportError> {
+    fn at_end(self, pos: Pos) -> Result<Self, ImportError> {
         if !self.root_seen {
             return Err(wrong_vendor(
                 self.path,
@@ -394,22 +435,22 @@ impl<'p> Collector<'p> {
                 "the file ends with {} element(s) still open, before </HealthData> (cut off?)",
                 self.depth
             );
-            return Err(self.malformed(line, byte, detail));
+            return Err(self.malformed(pos, detail));
         }
         Ok(self)
     }
 
-    /// A [`ImportError::Malformed`] at `line` and `byte`.
-    fn malformed(&self, line: u64, byte: u64, detail: String) -> ImportError {
+    /// A [`ImportError::Malformed`] at `pos`.
+    fn malformed(&self, pos: Pos, detail: String) -> ImportError {
         ImportError::Malformed {
             path: self.path.to_path_buf(),
-            location: format!("line {line} (byte {byte})"),
+            location: pos.to_string(),
             detail,
         }
     }
 
     /// An element's start: the root check, then `<Record>` and `<Me>`.
-    fn element(&mut self, e: &BytesStart<'_>, line: u64) -> Result<(), ImportError> {
+    fn element(&mut self, e: &BytesStart<'_>, pos: Pos) -> Result<(), ImportError> {
         let name = e.name();
         if !self.root_seen {
             if name.as_ref() != ROOT {
@@ -421,20 +462,20 @@ impl<'p> Collector<'p> {
             return Ok(());
         }
         match name.as_ref() {
-            b"Record" => self.record(e, line),
-            b"Me" => self.me(e, line),
+            b"Record" => self.record(e, pos),
+            b"Me" => self.me(e, pos.line),
             _ => Ok(()),
         }
     }
 
     /// A `<Record>`: its `type` is matched before any other attribute is looked at.
-    fn record(&mut self, e: &BytesStart<'_>, line: u64) -> Result<(), ImportError> {
+    fn record(&mut self, e: &BytesStart<'_>, pos: Pos) -> Result<(), ImportError> {
         let mut kind = None;
         let mut attrs = RecordAttrs::default();
         let mut iter = e.attributes();
         iter.with_checks(false);
         for attr in iter {
-            let attr = attr.map_err(|err| self.malformed(line, 0, err.to_string()))?;
+            let attr = attr.map_err(|err| self.malformed(pos, err.to_string()))?;
             let slot = match attr.key.as_ref() {
                 b"type" => match RecordKind::from_type(&attr.value) {
                     Some(k) => {
@@ -459,7 +500,7 @@ impl<'p> Collector<'p> {
         let at = At {
             path: self.path,
             kind,
-            line,
+            line: pos.line,
         };
         match kind {
             RecordKind::Sleep => self.sleep_record(at, attrs),

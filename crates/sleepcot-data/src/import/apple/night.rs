@@ -1,19 +1,6 @@
-//! Sleep-analysis samples → nights: periods, naps, one source per night, and the totals.
-//!
-//! Totals, in seconds until the end (minutes in [`ImportedNight`]), all from the chosen
-//! source's timeline (its samples' union, where each second takes the state of the most
-//! specific label covering it, or none in a gap):
-//! - total sleep: the seconds in an asleep state (Core, Deep, REM, unspecified Asleep);
-//! - light, deep, REM: Core, Deep, REM seconds; all three `None` when the source gave no
-//!   staged sample that night (unspecified Asleep only);
-//! - sleep span: from the first asleep second to the last; WASO: the span's seconds not
-//!   asleep (Awake samples and unrecorded gaps alike); awakenings: the span's non-asleep runs
-//!   of 5 minutes or more;
-//! - latency: first asleep second − the first `InBed` start of any source (`None` without an
-//!   `InBed` sample; 0 when sleep starts before it); REM latency: first REM − first asleep;
-//! - time in bed: the union of every source's `InBed` samples and the chosen source's span
-//!   from its first to its last sample (asleep or awake); `bed_start` and `bed_end` are that
-//!   union's ends, each with the UTC offset its own sample carried.
+//! Sleep-analysis samples → nights: periods, naps, one source per night, and the totals, by
+//! the rules in the parent module's documentation. Times are seconds since the epoch until
+//! they become minutes in [`ImportedNight`].
 
 use std::borrow::Cow;
 use std::cmp::Reverse;

@@ -1,11 +1,5 @@
-//! Heart rate, HRV, SpO2 and breathing-rate samples → each night's signals.
-//!
-//! A sample belongs to a night when its start lies between the night's `bed_start` and
-//! `bed_end` (inclusive). Heart rate gives the mean and, as the resting rate, the lowest
-//! sample; without any heart-rate sample in the night, the resting rate is the lowest
-//! `RestingHeartRate` Apple computed for the local day the night ends on. HRV is Apple's SDNN
-//! and stays marked as such. SpO2 comes as a fraction (0.95 = 95 %); a value above 1 and up to
-//! 100 is taken as a percentage already (a warning is logged), anything above 100 is an error.
+//! Heart rate, HRV, SpO2 and breathing-rate samples → each night's signals, by the rules in
+//! the parent module's documentation.
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 

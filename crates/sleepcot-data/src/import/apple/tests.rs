@@ -504,7 +504,9 @@ fn a_file_cut_inside_a_record_names_its_line() {
         .expect("a deep-sleep record");
     let line = bytes[..cut].iter().filter(|&&b| b == b'\n').count() + 1;
     let (location, detail) = malformed(&bytes[..cut]);
-    assert!(location.starts_with(&format!("line {line} ")), "{location}");
+    // The byte is where the cut record's `<` is.
+    let record = bytes[..cut].iter().rposition(|&b| b == b'<').expect("a tag");
+    assert_eq!(location, format!("line {line} (byte {record})"));
     assert!(detail.contains("not closed"), "{detail}");
 }
 
@@ -512,10 +514,15 @@ fn a_file_cut_inside_a_record_names_its_line() {
 fn a_file_cut_between_records_is_malformed() {
     let xml = export_xml(&main_night());
     let cut = xml.find("</HealthData>").expect("root end");
-    let (location, detail) = malformed(&xml.as_bytes()[..cut]);
+    let message = run(&xml[..cut]).expect_err("cut off").to_string();
     // Three lines: declaration, <HealthData>, the record; the cut is at the start of line 4.
-    assert!(location.starts_with("line 4 "), "{location}");
-    assert!(detail.contains("</HealthData>"), "{detail}");
+    assert_eq!(
+        message,
+        format!(
+            "export.xml is truncated or malformed at line 4 (byte {cut}): the file ends with 1 \
+             element(s) still open, before </HealthData> (cut off?)"
+        )
+    );
 }
 
 #[test]
@@ -576,6 +583,14 @@ fn impossible_dates_and_numbers_are_bad_values() {
     assert_eq!(bad_value(&export_xml(&text)).1, "fast");
     let negative = quantity("HeartRate", "count/min", "2024-01-02 03:00:00 +0000", "-3");
     assert_eq!(bad_value(&export_xml(&negative)).1, "-3");
+    let no_end = " <Record type=\"HKCategoryTypeIdentifierSleepAnalysis\" sourceName=\"W\" startDate=\"2024-01-01 23:00:00 +0000\" value=\"HKCategoryValueSleepAnalysisAwake\"/>\n";
+    let message = run(&export_xml(no_end))
+        .expect_err("no endDate")
+        .to_string();
+    assert_eq!(
+        message,
+        "export.xml: endDate of the HKCategoryTypeIdentifierSleepAnalysis record on line 3 is missing, but endDate=\"…\" was expected"
+    );
 }
 
 #[test]
