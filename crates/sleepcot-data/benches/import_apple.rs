@@ -260,6 +260,12 @@ fn bench(c: &mut Criterion) {
         export.skipped,
         peak_rss_mb().unwrap_or(f64::NAN)
     );
+    if let Some(n) = export.nights.first() {
+        println!(
+            "import_apple: first night {}: {:.0} min asleep of {:.0} in bed, mean HR {:?}, SpO2 {:?}, HRV {:?}",
+            n.bed_start, n.total_sleep_min, n.time_in_bed_min, n.mean_hr, n.spo2_mean, n.hrv_ms
+        );
+    }
     let mut group = c.benchmark_group("import_apple");
     group
         .sample_size(10)

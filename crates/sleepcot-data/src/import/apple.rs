@@ -81,9 +81,13 @@ const SLEEP_TYPE: &str = "HKCategoryTypeIdentifierSleepAnalysis";
 /// The form of every date in the export.
 const DATE_FORMAT: &str = "%Y-%m-%d %H:%M:%S %z";
 /// The skip reason for records of every type the import does not read (steps, energy, …).
-const UNUSED_TYPE: &str = "record of a type not used for nights (steps, energy, …)";
+const SKIP_UNUSED_TYPE: &str = "record of a type not used for nights (steps, energy, …)";
 /// The skip reason for a sleep sample whose value this import does not know.
 const SKIP_UNKNOWN_VALUE: &str = "sleep sample with an unknown HKCategoryValueSleepAnalysis value";
+/// The skip reason for a sleep sample that ends when it starts.
+const SKIP_ZERO_LENGTH: &str = "sleep sample of zero length";
+/// The skip reason for a quantity in a unit other than the one Apple writes for it.
+const SKIP_OTHER_UNIT: &str = "quantity record with an unexpected unit";
 
 /// Reads an Apple Health `export.xml` held in memory; see [`parse_reader`].
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Export, ImportError> {
@@ -194,6 +198,16 @@ fn wrong_vendor(path: &Path, looks_like: String) -> ImportError {
         path: path.to_path_buf(),
         expected: VENDOR,
         looks_like,
+    }
+}
+
+/// The error for an impossible `value` of `field`.
+fn bad_value(path: &Path, field: String, value: &[u8], expected: &str) -> ImportError {
+    ImportError::BadValue {
+        path: path.to_path_buf(),
+        field,
+        value: String::from_utf8_lossy(value).into_owned(),
+        expected: expected.to_string(),
     }
 }
 
@@ -310,16 +324,9 @@ struct At<'p> {
 impl At<'_> {
     /// A [`ImportError::BadValue`] for attribute `field` of this record.
     fn bad_value(&self, field: &str, value: &[u8], expected: &str) -> ImportError {
-        ImportError::BadValue {
-            path: self.path.to_path_buf(),
-            field: format!(
-                "{field} of the {} record on line {}",
-                self.kind.type_name(),
-                self.line
-            ),
-            value: String::from_utf8_lossy(value).into_owned(),
-            expected: expected.to_string(),
-        }
+        let kind = self.kind.type_name();
+        let field = format!("{field} of the {kind} record on line {}", self.line);
+        bad_value(self.path, field, value, expected)
     }
 
     /// The attribute `field`, which the record must have.
@@ -523,7 +530,7 @@ impl<'p> Collector<'p> {
             return Err(at.bad_value("endDate", &end_raw, "a date after startDate"));
         }
         if end == start {
-            self.export.skip("sleep sample of zero length");
+            self.export.skip(SKIP_ZERO_LENGTH);
             return Ok(());
         }
         let source = attrs.source.unwrap_or(Cow::Borrowed(b"(no sourceName)"));
@@ -539,7 +546,7 @@ impl<'p> Collector<'p> {
         attrs: RecordAttrs<'_>,
     ) -> Result<(), ImportError> {
         if attrs.unit.as_deref() != Some(q.unit().as_bytes()) {
-            self.export.skip("quantity record with an unexpected unit");
+            self.export.skip(SKIP_OTHER_UNIT);
             return Ok(());
         }
         let raw = at.required("value", attrs.value)?;
@@ -557,26 +564,8 @@ impl<'p> Collector<'p> {
     fn me(&mut self, e: &BytesStart<'_>, line: u64) -> Result<(), ImportError> {
         for attr in e.attributes().flatten() {
             match attr.key.as_ref() {
-                b"HKCharacteristicTypeIdentifierDateOfBirth" if !attr.value.is_empty() => {
-                    let dob = std::str::from_utf8(&attr.value)
-                        .ok()
-                        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
-                    self.dob = Some(dob.ok_or_else(|| ImportError::BadValue {
-                        path: self.path.to_path_buf(),
-                        field: format!(
-                            "HKCharacteristicTypeIdentifierDateOfBirth of <Me> on line {line}"
-                        ),
-                        value: String::from_utf8_lossy(&attr.value).into_owned(),
-                        expected: "a date like 1980-05-17".to_string(),
-                    })?);
-                }
-                b"HKCharacteristicTypeIdentifierBiologicalSex" => {
-                    self.sex = match attr.value.as_ref() {
-                        b"HKBiologicalSexFemale" => Some(Sex::Female),
-                        b"HKBiologicalSexMale" => Some(Sex::Male),
-                        _ => None,
-                    };
-                }
+                DATE_OF_BIRTH => self.dob = date_of_birth(self.path, &attr.value, line)?,
+                b"HKCharacteristicTypeIdentifierBiologicalSex" => self.sex = sex(&attr.value),
                 _ => {}
             }
         }
@@ -597,7 +586,10 @@ impl<'p> Collector<'p> {
             ..
         } = self;
         if unused > 0 {
-            *export.skipped.entry(UNUSED_TYPE.to_string()).or_default() += unused;
+            *export
+                .skipped
+                .entry(SKIP_UNUSED_TYPE.to_string())
+                .or_default() += unused;
         }
         let mut nights = sleep.into_nights(&mut export);
         if nights.is_empty() {
@@ -615,6 +607,36 @@ impl<'p> Collector<'p> {
     }
 }
 
+/// The `<Me>` attribute with the date of birth.
+const DATE_OF_BIRTH: &[u8] = b"HKCharacteristicTypeIdentifierDateOfBirth";
+
+/// A date of birth, `None` when empty (not set).
+fn date_of_birth(path: &Path, raw: &[u8], line: u64) -> Result<Option<NaiveDate>, ImportError> {
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let date = std::str::from_utf8(raw)
+        .ok()
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
+    let field = || {
+        format!(
+            "{} of <Me> on line {line}",
+            String::from_utf8_lossy(DATE_OF_BIRTH)
+        )
+    };
+    date.map(Some)
+        .ok_or_else(|| bad_value(path, field(), raw, "a date like 1980-05-17"))
+}
+
+/// A biological sex; `None` for "not set" and "other".
+fn sex(raw: &[u8]) -> Option<Sex> {
+    match raw {
+        b"HKBiologicalSexFemale" => Some(Sex::Female),
+        b"HKBiologicalSexMale" => Some(Sex::Male),
+        _ => None,
+    }
+}
+
 /// Whole years from `dob` to the morning of `night`.
 fn age_on(dob: NaiveDate, night: Option<&ImportedNight>) -> Option<u32> {
     night?.bed_end.date_naive().years_since(dob)
@@ -628,7 +650,7 @@ fn no_nights_why(export: &Export, sleep_records: usize) -> String {
     let reasons: Vec<String> = export
         .skipped
         .iter()
-        .filter(|(reason, _)| reason.as_str() != UNUSED_TYPE)
+        .filter(|(reason, _)| reason.as_str() != SKIP_UNUSED_TYPE)
         .map(|(reason, n)| format!("{n} × {reason}"))
         .collect();
     format!(

@@ -7,7 +7,11 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset};
 
 use super::night::{SKIP_IN_BED_ONLY, SKIP_NAP, SKIP_OTHER_SOURCE};
-use super::{DATE_FORMAT, SKIP_UNKNOWN_VALUE, UNUSED_TYPE, looks_like, parse, parse_reader};
+use super::{
+    DATE_FORMAT, SKIP_OTHER_UNIT, SKIP_UNKNOWN_VALUE, SKIP_UNUSED_TYPE, SKIP_ZERO_LENGTH,
+    looks_like, parse, parse_reader,
+};
+
 use crate::import::{Export, HrvKind, ImportError, ImportedNight};
 use crate::persona::Sex;
 
@@ -115,7 +119,7 @@ fn fixture_counts_what_it_skipped() {
         // AutoSleep's "AsleepLight".
         (SKIP_UNKNOWN_VALUE, 1),
         // 2 step counts, 1 active energy, systolic and diastolic blood pressure.
-        (UNUSED_TYPE, 5),
+        (SKIP_UNUSED_TYPE, 5),
     ];
     expected.sort();
     assert_eq!(skipped, expected);
@@ -439,6 +443,22 @@ fn staged_source_wins_and_awake_beats_a_longer_asleep_label_of_the_same_source()
 }
 
 #[test]
+fn zero_length_sleep_samples_are_skipped() {
+    let instant = sleep(
+        "W",
+        "2024-01-02 03:00:00 +0000",
+        "2024-01-02 03:00:00 +0000",
+        "Awake",
+    );
+    let export = run(&export_xml(&format!("{}{instant}", main_night()))).expect("parses");
+    assert_eq!(export.nights[0].total_sleep_min, 480.0);
+    assert_eq!(
+        export.skipped.keys().collect::<Vec<_>>(),
+        [SKIP_ZERO_LENGTH]
+    );
+}
+
+#[test]
 fn in_bed_only_periods_are_skipped() {
     let xml = export_xml(&format!(
         "{}{}",
@@ -505,7 +525,10 @@ fn a_file_cut_inside_a_record_names_its_line() {
     let line = bytes[..cut].iter().filter(|&&b| b == b'\n').count() + 1;
     let (location, detail) = malformed(&bytes[..cut]);
     // The byte is where the cut record's `<` is.
-    let record = bytes[..cut].iter().rposition(|&b| b == b'<').expect("a tag");
+    let record = bytes[..cut]
+        .iter()
+        .rposition(|&b| b == b'<')
+        .expect("a tag");
     assert_eq!(location, format!("line {line} (byte {record})"));
     assert!(detail.contains("not closed"), "{detail}");
 }
@@ -594,11 +617,34 @@ fn impossible_dates_and_numbers_are_bad_values() {
 }
 
 #[test]
+fn a_bad_date_of_birth_is_a_bad_value_and_an_empty_one_unknown() {
+    let me = |dob: &str| {
+        format!(
+            " <Me HKCharacteristicTypeIdentifierDateOfBirth=\"{dob}\" HKCharacteristicTypeIdentifierBiologicalSex=\"HKBiologicalSexNotSet\"/>\n"
+        )
+    };
+    let (field, value) = bad_value(&export_xml(&format!(
+        "{}{}",
+        me("17.05.1980"),
+        main_night()
+    )));
+    assert_eq!(
+        (field.as_str(), value.as_str()),
+        (
+            "HKCharacteristicTypeIdentifierDateOfBirth of <Me> on line 3",
+            "17.05.1980"
+        )
+    );
+    let export = run(&export_xml(&format!("{}{}", me(""), main_night()))).expect("parses");
+    assert_eq!((export.age, export.sex), (None, None));
+}
+
+#[test]
 fn quantities_with_other_units_are_skipped() {
     let hr = quantity("HeartRate", "count/s", "2024-01-02 03:00:00 +0000", "1");
     let export = run(&export_xml(&format!("{}{hr}", main_night()))).expect("parses");
     assert_eq!(export.nights[0].mean_hr, None);
-    assert_eq!(export.skipped.len(), 1);
+    assert_eq!(export.skipped.keys().collect::<Vec<_>>(), [SKIP_OTHER_UNIT]);
 }
 
 #[track_caller]
