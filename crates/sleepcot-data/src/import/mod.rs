@@ -32,6 +32,8 @@ pub mod oura;
 mod record;
 pub mod whoop;
 
+pub mod apple;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
