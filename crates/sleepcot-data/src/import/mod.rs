@@ -229,30 +229,15 @@ fn looks_like(vendor: Vendor, bytes: &[u8]) -> bool {
         Vendor::Fitbit => fitbit::looks_like(bytes),
         Vendor::Garmin => garmin::looks_like(bytes),
         Vendor::Whoop => whoop::looks_like(bytes),
-        // APPLE: sniffed here until the Apple importer's module (`apple.rs`, written
-        // separately) lands with its own `looks_like`; then call that instead.
-        Vendor::Apple => looks_like_apple(bytes),
+        Vendor::Apple => apple::looks_like(bytes),
     }
-}
-
-/// An XML document whose root element is `<HealthData` (Apple Health's `export.xml`; the
-/// DTD before it names `HealthData` only in `<!ELEMENT`/`<!ATTLIST` declarations).
-fn looks_like_apple(bytes: &[u8]) -> bool {
-    if json::first_byte(bytes) != Some(b'<') {
-        return false;
-    }
-    let tag = b"<HealthData";
-    json::head(bytes).windows(tag.len() + 1).any(|w| {
-        w.starts_with(tag) && matches!(w[tag.len()], b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/')
-    })
 }
 
 /// Imports one export file of `vendor` (`--from oura`), or of the vendor [`detect`] finds
 /// when `vendor` is `None` (`--from auto`).
 ///
-/// Only the four JSON vendors are dispatched here. Apple Health is not: [`detect`] returns
-/// [`Vendor::Apple`] for an `export.xml` so that the caller routes it to the Apple importer,
-/// and asking this function for it is [`ImportError::WrongVendor`].
+/// A large Apple Health `export.xml` is better streamed from its file with
+/// [`apple::parse_reader`]; here it is read from `bytes` like the others.
 pub fn import(path: &Path, bytes: &[u8], vendor: Option<Vendor>) -> Result<Export, ImportError> {
     let vendor = match vendor {
         Some(vendor) => vendor,
@@ -267,15 +252,6 @@ pub fn import(path: &Path, bytes: &[u8], vendor: Option<Vendor>) -> Result<Expor
         Vendor::Fitbit => fitbit::parse(path, bytes),
         Vendor::Garmin => garmin::parse(path, bytes),
         Vendor::Whoop => whoop::parse(path, bytes),
-        // APPLE: the Apple importer is a separate module (`apple.rs`); once it exists this
-        // arm becomes `apple::parse(path, bytes)`.
-        Vendor::Apple => Err(ImportError::WrongVendor {
-            path: path.to_path_buf(),
-            expected: "JSON (Oura, Fitbit, Garmin or WHOOP)",
-            looks_like: format!(
-                "{}; Apple Health exports are read by the Apple importer, not by `import`",
-                json::describe(bytes)
-            ),
-        }),
+        Vendor::Apple => apple::parse(path, bytes),
     }
 }

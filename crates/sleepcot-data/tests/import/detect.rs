@@ -37,11 +37,8 @@ fn each_fixture_is_detected_as_its_vendor() {
 
 #[test]
 fn other_files_are_not_detected() {
-    // A DTD alone (no <HealthData root element), another XML, CSV, unrelated JSON, nothing.
-    let dtd_only =
-        "<?xml version=\"1.0\"?>\n<!DOCTYPE HealthData [\n<!ELEMENT HealthData (Me)>\n]>\n";
+    // Another XML, CSV, unrelated JSON, nothing.
     for bytes in [
-        dtd_only,
         "<HealthDataX/>",
         "<gpx version=\"1.1\"></gpx>",
         "date,steps\n2024-04-01,9000\n",
@@ -53,6 +50,13 @@ fn other_files_are_not_detected() {
     // WHOOP cycle records share score_state and timezone_offset, but not nap / stage_summary.
     let cycle = r#"{"records": [{"id": 1, "score_state": "SCORED", "timezone_offset": "-05:00", "score": {"strain": 5.2}}]}"#;
     assert_eq!(import::detect(cycle.as_bytes()), None);
+    // A DTD that names HealthData is Apple's (its DOCTYPE names the root); with no element
+    // after it, the Apple importer refuses it in one sentence naming the file.
+    let dtd_only =
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE HealthData [\n<!ELEMENT HealthData (Me)>\n]>\n";
+    assert_eq!(import::detect(dtd_only.as_bytes()), Some(Vendor::Apple));
+    let err = import::import(Path::new("export.xml"), dtd_only.as_bytes(), None).unwrap_err();
+    assert!(err.to_string().starts_with("export.xml "), "{err}");
 }
 
 #[test]
@@ -76,13 +80,12 @@ fn import_dispatches_on_the_vendor_given_or_detected() {
 }
 
 #[test]
-fn apple_is_detected_for_the_caller_to_route_and_unknown_files_are_refused() {
-    let path = Path::new("export.xml");
-    let err = import::import(path, APPLE.as_bytes(), None).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "export.xml is not a JSON (Oura, Fitbit, Garmin or WHOOP) export: it looks like an Apple Health export; Apple Health exports are read by the Apple importer, not by `import`"
-    );
+fn apple_is_detected_and_imported_and_unknown_files_are_refused() {
+    let (path, bytes) = fixture("apple/export.xml");
+    assert_eq!(import::detect(&bytes), Some(Vendor::Apple));
+    let export = import::import(&path, &bytes, None).expect("the Apple fixture imports");
+    assert_eq!(export.nights.len(), 3);
+    assert!(export.nights.iter().all(|n| n.vendor == Vendor::Apple));
     let err = import::import(Path::new("steps.json"), br#"{"steps": []}"#, None).unwrap_err();
     assert_eq!(
         err.to_string(),
