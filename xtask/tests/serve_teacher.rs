@@ -106,6 +106,11 @@ fn data_run_with_the_chat_teacher_completes_and_counts_rejections() {
     let rejected: usize = dataset.rejected.values().sum();
     assert_eq!(rejected as u64, stats.rejected);
     assert_eq!(dataset.records.len() + rejected, ITEMS as usize);
+    // The filter runs the consistency audit: what it kept passes it, and the audit's drops are
+    // part of the rejections.
+    assert!(stats.inconsistent <= stats.rejected);
+    let audit = sleepcot_data::audit::audit_records(&dataset.records);
+    assert!(audit.is_clean(), "{audit}");
     assert!(
         dataset
             .records

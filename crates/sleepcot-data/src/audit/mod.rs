@@ -131,16 +131,16 @@ pub fn audit_follow_up(prompt: &str, reply: &str) -> Vec<Violation> {
             format!("the report could not be read ({e})"),
         )],
     };
-    if !reply
-        .lines()
-        .any(|l| l.trim_start().starts_with(ANSWER_MARKER))
-    {
-        out.push(Violation::new(
-            ViolationKind::Format,
-            "the reply has no \"Answer:\" line",
-        ));
-    }
+    out.extend(answer_line_violation(reply));
     out
+}
+
+/// A `Format` violation when the reply has no line starting with `Answer:`.
+fn answer_line_violation(reply: &str) -> Option<Violation> {
+    let answered = reply
+        .lines()
+        .any(|l| l.trim_start().starts_with(ANSWER_MARKER));
+    (!answered).then(|| Violation::new(ViolationKind::Format, "the reply has no \"Answer:\" line"))
 }
 
 /// Audits one instruction record by its task, from its user message and assistant reply only.

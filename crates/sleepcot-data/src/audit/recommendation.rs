@@ -13,7 +13,7 @@ use crate::teacher::format::ANSWER_MARKER;
 use crate::teacher::parse::{
     has_referral, mentioned_findings, mentioned_red_flags, parse_recommendations,
 };
-use crate::teacher::read_report;
+use crate::teacher::{quote_value, read_report};
 
 /// Phrases by which a reply says that no physician is needed.
 const NO_PHYSICIAN: [&str; 10] = [
@@ -94,30 +94,12 @@ fn in_rule_unit(q: &Quantity) -> f64 {
     }
 }
 
-/// The unit a finding's value is quoted in (durations in minutes).
+/// The unit a finding's value is quoted in: read off the teacher's own quoting convention
+/// ([`quote_value`]), so the audit and the teacher cannot disagree about it.
 pub(crate) fn finding_unit(kind: FindingKind) -> Unit {
-    match kind {
-        FindingKind::ShortSleep
-        | FindingKind::LongOnsetLatency
-        | FindingKind::HighWaso
-        | FindingKind::ShortRemLatency
-        | FindingKind::IrregularSchedule
-        | FindingKind::SocialJetlag
-        | FindingKind::LateCaffeine
-        | FindingKind::LateExercise
-        | FindingKind::EveningScreens
-        | FindingKind::LongNaps => Unit::Minutes,
-        FindingKind::FrequentAwakenings => Unit::PerNight,
-        FindingKind::LowEfficiency
-        | FindingKind::LowDeepSleep
-        | FindingKind::LowRemShare
-        | FindingKind::LowSpo2Nadir => Unit::Percent,
-        FindingKind::ElevatedOdi | FindingKind::HighMovement => Unit::PerHour,
-        FindingKind::LateSleepPhase => Unit::Clock,
-        FindingKind::ElevatedRestingHr => Unit::Bpm,
-        FindingKind::LowHrv => Unit::Millis,
-        FindingKind::EveningAlcohol => Unit::Drinks,
-    }
+    quantities(&quote_value(kind, 1.0))
+        .first()
+        .map_or(Unit::Minutes, |q| q.unit)
 }
 
 /// The rationale: the reply up to its last `Answer:` line.
@@ -140,15 +122,7 @@ pub fn audit_recommendation(prompt: &str, reply: &str) -> Vec<Violation> {
         }
     };
     let mut out = report_violations(&report);
-    if !reply
-        .lines()
-        .any(|l| l.trim_start().starts_with(ANSWER_MARKER))
-    {
-        out.push(Violation::new(
-            ViolationKind::Format,
-            "the reply has no \"Answer:\" line",
-        ));
-    }
+    out.extend(super::answer_line_violation(reply));
     out.extend(finding_violations(&report, reply));
     let rationale = rationale_part(reply);
     for line in rationale.lines() {

@@ -93,6 +93,46 @@ mod tests {
     use crate::teacher::{ExpertTeacher, Teacher, follow_up_questions};
 
     #[test]
+    fn a_reply_with_the_right_findings_but_an_inconsistent_comparison_fails_the_audit() {
+        let reports = generate_reports(5, 40, &PopulationMix::default(), 7);
+        let (i, report) = reports
+            .iter()
+            .enumerate()
+            .find(|(_, r)| {
+                r.findings
+                    .iter()
+                    .any(|f| f.kind.label() == "evening screen use")
+            })
+            .expect("some report has evening screen use");
+        let input = TeacherInput::Recommendation(report);
+        let good = ExpertTeacher.teach(&input, 5, i as u64).unwrap().text();
+        assert_eq!(disagreement(&input, &good), None);
+        // The same reply claiming the screen time is below its norm: findings and referral
+        // are still right, but the comparison contradicts the quoted value.
+        let bad: String = good
+            .lines()
+            .map(|l| {
+                if l.contains("[evening screen use]") && l.contains("is at or above") {
+                    l.replace("is at or above", "is below")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_ne!(bad, good);
+        match disagreement(&input, &bad) {
+            Some(Disagreement::Audit(v)) => {
+                assert!(
+                    v.iter()
+                        .any(|v| v.kind == crate::audit::ViolationKind::Direction)
+                )
+            }
+            other => panic!("expected an audit rejection, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn expert_replies_agree_and_wrong_ones_do_not() {
         let reports = generate_reports(3, 6, &PopulationMix::default(), 7);
         let questions = generate_questions(3, 8).unwrap();
