@@ -133,3 +133,47 @@ fn an_unwritable_output_directory_is_named() {
     assert!(stderr.contains("file/sub"), "{stderr}");
     assert_eq!(std::fs::read(&blocker).unwrap(), b"not a directory");
 }
+
+#[test]
+fn audit_passes_generated_data_and_fails_on_an_inconsistent_reply_or_a_missing_dir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    run_data(&data, 3, 2);
+    let audit = |dir: &Path| xtask().arg("audit").arg(dir).output().expect("xtask runs");
+    let clean = audit(&data);
+    let stdout = String::from_utf8_lossy(&clean.stdout);
+    assert!(clean.status.success(), "{stdout}");
+    assert!(stdout.contains("0 violations"), "{stdout}");
+    // One recommendation whose comparison contradicts its quoted value.
+    let path = data.join("instructions/train.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut done = false;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let mut row: serde_json::Value = serde_json::from_str(line).unwrap();
+            let reply = row["assistant"].as_str().unwrap_or("").to_string();
+            if !done && row["task"] == "recommendation" && reply.contains("is at or above") {
+                done = true;
+                row["assistant"] = reply.replacen("is at or above", "is below", 1).into();
+            }
+            row.to_string()
+        })
+        .collect();
+    assert!(
+        done,
+        "some training reply compares a value at or above its norm"
+    );
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let bad = audit(&data);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("direction"));
+    let missing = audit(&tmp.path().join("nowhere"));
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(!missing.status.success());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("nowhere holds no instructions/train.jsonl"),
+        "{stderr}"
+    );
+}
