@@ -21,8 +21,8 @@ use crate::knowledge::{KnowledgeError, Question, generate_questions};
 use crate::persona::{MixError, PopulationMix};
 use crate::report::{Report, generate_reports};
 use crate::teacher::{
-    FollowUpQuestion, Task, Teacher, TeacherConfig, TeacherError, TeacherInput,
-    follow_up_questions, system_prompt_for, user_message,
+    CompactExpertTeacher, FollowUpQuestion, Style, Task, Teacher, TeacherConfig, TeacherError,
+    TeacherInput, follow_up_questions,
 };
 
 /// Everything the data stage depends on. Unknown keys are rejected; missing ones take defaults.
@@ -43,11 +43,19 @@ pub struct DataConfig {
     pub mix: PopulationMix,
     /// Validation and test shares (of people, and of knowledge questions).
     pub splits: SplitFractions,
+    /// Validation and test shares of the knowledge questions when they differ from `splits`
+    /// (a CPU experiment holds out a few people but a thousand questions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub question_splits: Option<SplitFractions>,
     /// How held-out knowledge questions relate to the training ones.
     pub knowledge_split: KnowledgeSplit,
     /// Who writes the rationales: `{ kind = "expert" }` (default) or
     /// `{ kind = "chat", base_url = "…", model = "…", api_key_env = "…" }`.
     pub teacher: TeacherConfig,
+    /// How the records are written: `full` (default) or `compact` ([`Style`]). The compact
+    /// style's replies are written by the embedded expert, so it needs `teacher = expert`.
+    #[serde(skip_serializing_if = "Style::is_full")]
+    pub style: Style,
 }
 
 impl Default for DataConfig {
@@ -60,8 +68,10 @@ impl Default for DataConfig {
             follow_ups_per_report: 3,
             mix: PopulationMix::default(),
             splits: SplitFractions::default(),
+            question_splits: None,
             knowledge_split: KnowledgeSplit::default(),
             teacher: TeacherConfig::default(),
+            style: Style::default(),
         }
     }
 }
@@ -79,6 +89,11 @@ pub enum DataError {
         /// What would have been accepted.
         expected: &'static str,
     },
+    /// The compact style was asked of a teacher other than the embedded expert.
+    #[error(
+        "data config field `style` is \"compact\", but the compact checklist is written by the embedded expert teacher; use teacher = {{ kind = \"expert\" }} or style = \"full\""
+    )]
+    CompactNeedsExpert,
     /// The population mix is invalid.
     #[error(transparent)]
     Mix(#[from] MixError),
@@ -193,7 +208,12 @@ impl Dataset {
             .iter()
             .map(|q| (q.fact_id.as_str(), q.phrasing))
             .collect();
-        let question_splits = split_questions(seed, &keys, config.splits, config.knowledge_split)?;
+        let question_splits = split_questions(
+            seed,
+            &keys,
+            config.question_splits.unwrap_or(config.splits),
+            config.knowledge_split,
+        )?;
 
         let follow_ups: Vec<Vec<FollowUpQuestion>> = reports
             .par_iter()
@@ -232,7 +252,12 @@ impl Dataset {
             ));
         }
 
-        let (records, rejected) = teach_all(&pending, teacher, seed, progress)?;
+        let compact = CompactExpertTeacher;
+        let teacher: &dyn Teacher = match config.style {
+            Style::Full => teacher,
+            Style::Compact => &compact,
+        };
+        let (records, rejected) = teach_all(&pending, teacher, config.style, seed, progress)?;
         Ok(Dataset {
             config: config.clone(),
             reports,
@@ -317,8 +342,14 @@ impl DataConfig {
             self.follow_ups_per_report <= 64,
             "at most 64",
         )?;
+        if self.style == Style::Compact && self.teacher != TeacherConfig::Expert {
+            return Err(DataError::CompactNeedsExpert);
+        }
         self.mix.validate()?;
         self.splits.validate()?;
+        if let Some(q) = &self.question_splits {
+            q.validate()?;
+        }
         Ok(())
     }
 }
@@ -404,6 +435,7 @@ impl fmt::Display for Summary {
 pub(crate) fn teach_all(
     pending: &[Pending<'_>],
     teacher: &dyn Teacher,
+    style: Style,
     seed: u64,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<(Vec<InstructionRecord>, BTreeMap<Task, usize>), DataError> {
@@ -439,8 +471,8 @@ pub(crate) fn teach_all(
                         source_id: p.input.source_id(),
                         fact_id: p.fact_id.clone(),
                         teacher: teacher.name().to_string(),
-                        system: system_prompt_for(&p.input),
-                        user: user_message(&p.input),
+                        system: style.system_prompt(&p.input),
+                        user: style.user_message(&p.input),
                         assistant: out.text(),
                         rationale: out.rationale,
                         answer: out.answer,

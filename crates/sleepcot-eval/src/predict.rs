@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use sleepcot_data::teacher::{
-    ExpertTeacher, FollowUpQuestion, Task, Teacher, TeacherInput, followup::gold_answer,
+    CompactExpertTeacher, ExpertTeacher, FollowUpQuestion, Style, Task, Teacher, TeacherInput,
+    followup::gold_answer,
 };
 
 use crate::baselines::{RandomLetter, generic_advice};
@@ -162,6 +163,15 @@ pub struct TeacherPredictor {
     pub seed: u64,
 }
 
+/// The expert teacher that wrote `record`'s style: the compact checklist for a compact record,
+/// the full four-step reply otherwise.
+fn teacher_for(record: &sleepcot_data::instructions::InstructionRecord) -> &'static dyn Teacher {
+    match Style::of_system_prompt(record.task, &record.system) {
+        Style::Full => &ExpertTeacher,
+        Style::Compact => &CompactExpertTeacher,
+    }
+}
+
 impl Default for TeacherPredictor {
     fn default() -> Self {
         TeacherPredictor {
@@ -222,7 +232,7 @@ impl Predictor for TeacherPredictor {
                     (Task::Knowledge, _, Some(q)) => TeacherInput::Knowledge(q),
                     _ => return Err(fail("the item's report or question is missing".into())),
                 };
-                let out = ExpertTeacher
+                let out = teacher_for(item.record)
                     .teach(&input, self.seed, item.index as u64)
                     .map_err(|e| fail(e.to_string()))?;
                 Ok(Generated {

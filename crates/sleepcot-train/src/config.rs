@@ -63,6 +63,11 @@ pub enum StudentConfig {
         /// Use this `tokenizer.json` instead of training one.
         #[serde(default)]
         tokenizer: Option<PathBuf>,
+        /// Train the tokenizer with one token per digit (see
+        /// [`sleepcot_model::tokenizer::train_bpe_with`]), so numbers can be compared digit by
+        /// digit. Not serialised when off, so older configuration hashes do not change.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        split_digits: bool,
     },
     /// A Hugging Face checkpoint (local directory or hub id), fine-tuned with LoRA or in full.
     Pretrained {
@@ -305,6 +310,7 @@ impl TrainConfig {
                 model: ScratchModel::default(),
                 vocab_size: default_vocab(),
                 tokenizer: None,
+                split_digits: false,
             },
             optim: OptimConfig::default(),
             run: LoopConfig::default(),

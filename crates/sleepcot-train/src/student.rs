@@ -7,7 +7,7 @@ use burn::tensor::backend::Backend;
 use sleepcot_data::instructions::InstructionRecord;
 use sleepcot_model::hub::{HubOptions, resolve_model};
 use sleepcot_model::lora::{LoraConfig, apply_lora};
-use sleepcot_model::tokenizer::{ChatTokenizer, train_bpe};
+use sleepcot_model::tokenizer::{ChatTokenizer, train_bpe_with};
 use sleepcot_model::{Qwen2Config, Qwen2ForCausalLM, load_pretrained};
 
 use crate::config::{ScratchModel, StudentConfig};
@@ -33,7 +33,11 @@ pub fn build_tokenizer(
             tokenizer: Some(path),
             ..
         } => Ok(ChatTokenizer::from_file(path)?),
-        StudentConfig::Scratch { vocab_size, .. } => {
+        StudentConfig::Scratch {
+            vocab_size,
+            split_digits,
+            ..
+        } => {
             let texts: Vec<&str> = train
                 .iter()
                 .flat_map(|r| {
@@ -45,7 +49,7 @@ pub fn build_tokenizer(
                     ]
                 })
                 .collect();
-            Ok(train_bpe(&texts, *vocab_size)?)
+            Ok(train_bpe_with(&texts, *vocab_size, *split_digits)?)
         }
     }
 }

@@ -372,13 +372,17 @@ impl ExperimentSpec {
         let student = match (&self.student, tokenizer) {
             (
                 StudentConfig::Scratch {
-                    model, vocab_size, ..
+                    model,
+                    vocab_size,
+                    split_digits,
+                    ..
                 },
                 Some(path),
             ) => StudentConfig::Scratch {
                 model: model.clone(),
                 vocab_size: *vocab_size,
                 tokenizer: Some(path.to_path_buf()),
+                split_digits: *split_digits,
             },
             (student, _) => student.clone(),
         };

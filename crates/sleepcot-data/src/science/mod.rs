@@ -182,7 +182,13 @@ impl Dataset {
             .enumerate()
             .map(|(k, (q, split))| Pending::question(SCIENCE_BASE + k as u64, "sq", q, *split))
             .collect();
-        let (records, rejected) = teach_all(&pending, teacher, seed, progress)?;
+        let (records, rejected) = teach_all(
+            &pending,
+            teacher,
+            crate::teacher::Style::Full,
+            seed,
+            progress,
+        )?;
         let data_config = DataConfig {
             seed,
             users: 0,

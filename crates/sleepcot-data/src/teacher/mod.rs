@@ -12,6 +12,7 @@
 //! `Answer:` marker. The number format is fixed in [`format`](mod@format).
 
 pub mod chat;
+pub mod compact;
 mod expert;
 pub mod followup;
 pub mod format;
@@ -22,7 +23,9 @@ pub mod read;
 mod recommendation;
 pub mod render;
 pub mod select;
+pub mod style;
 
+pub use compact::CompactExpertTeacher;
 pub use expert::ExpertTeacher;
 pub use followup::{FollowUpKind, FollowUpQuestion, GoldAnswer, follow_up_questions};
 pub use prompt::{
@@ -33,6 +36,7 @@ pub use read::{ReadError, read_report};
 pub use recommendation::quote_value;
 pub use render::render_report;
 pub use select::{SelectedTeacher, TeacherConfig};
+pub use style::Style;
 
 use serde::{Deserialize, Serialize};
 

@@ -407,14 +407,26 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// One recommendation line (without its number) for `finding`.
-pub(crate) fn advice_line<R: Rng + ?Sized>(rng: &mut R, report: &Report, f: &Finding) -> String {
+/// The advice templates for `f` in `report`: the medical step where a red flag backs the
+/// finding, self-care otherwise.
+fn finding_advice_templates(report: &Report, f: &Finding) -> &'static [&'static str] {
+    flagged_advice_templates(f.kind)
+        .filter(|_| is_red_flag_related(f.kind, &report.red_flags))
+        .unwrap_or_else(|| advice_templates(f.kind))
+}
+
+/// An advice template with `{min_h}` (the age group's minimum sleep) and `{cutoff}` (6 h
+/// before the mean bedtime) filled from `report`.
+pub(crate) fn fill_advice(report: &Report, template: &str) -> String {
     let min_h = format!("{:.0}", sleep_range_h(report.persona.age_group()).0);
     let cutoff = clock(report.period.mean_bedtime_h - 6.0);
-    let templates = flagged_advice_templates(f.kind)
-        .filter(|_| is_red_flag_related(f.kind, &report.red_flags))
-        .unwrap_or_else(|| advice_templates(f.kind));
-    let advice = say(rng, templates, &[("min_h", &min_h), ("cutoff", &cutoff)]);
+    super::phrasing::fill(template, &[("min_h", &min_h), ("cutoff", &cutoff)])
+}
+
+/// One recommendation line (without its number) for `finding`.
+pub(crate) fn advice_line<R: Rng + ?Sized>(rng: &mut R, report: &Report, f: &Finding) -> String {
+    let templates = finding_advice_templates(report, f);
+    let advice = fill_advice(report, pick(rng, templates));
     let value = quote_value(f.kind, f.value);
     let form = pick(
         rng,
@@ -438,6 +450,15 @@ pub(crate) fn referral_line<R: Rng + ?Sized>(rng: &mut R, flags: &[RedFlag]) -> 
     if flags.is_empty() {
         return None;
     }
+    Some(format!(
+        "{REFERRAL_MARKER} {}",
+        say(rng, REFERRAL, &[("flags", &referral_items(flags))])
+    ))
+}
+
+/// The red flags grouped by their next step, in referral order: `[a] and [b] (a sleep study);
+/// [c] (urgent care)`.
+pub(crate) fn referral_items(flags: &[RedFlag]) -> String {
     // Flags that share a next step (the apnea signs all lead to one sleep study) are named
     // together, in referral order, so the step is stated once.
     let mut steps: Vec<(&str, Vec<String>)> = Vec::new();
@@ -455,10 +476,7 @@ pub(crate) fn referral_line<R: Rng + ?Sized>(rng: &mut R, flags: &[RedFlag]) -> 
         .iter()
         .map(|(step, tags)| format!("{} ({step})", join_list(tags)))
         .collect();
-    Some(format!(
-        "{REFERRAL_MARKER} {}",
-        say(rng, REFERRAL, &[("flags", &items.join("; "))])
-    ))
+    items.join("; ")
 }
 
 /// The observation line for what the person reports (symptoms, questionnaire scores); `None`

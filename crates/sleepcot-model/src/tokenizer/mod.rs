@@ -14,4 +14,4 @@ pub use chat::{ChatMessage, ChatTemplate, Role};
 pub use chat_tokenizer::{ChatEncoding, ChatTokenizer};
 pub use error::TokenizerError;
 pub use special::SpecialTokens;
-pub use train::train_bpe;
+pub use train::{train_bpe, train_bpe_with};

@@ -3,7 +3,10 @@
 use tokenizers::decoders::byte_level::ByteLevel as ByteLevelDecoder;
 use tokenizers::models::TrainerWrapper;
 use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
+use tokenizers::pre_tokenizers::PreTokenizerWrapper;
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
+use tokenizers::pre_tokenizers::digits::Digits;
+use tokenizers::pre_tokenizers::sequence::Sequence;
 use tokenizers::{AddedToken, Tokenizer};
 
 use super::chat::{END_OF_TEXT, IM_END, IM_START};
@@ -15,14 +18,29 @@ const BYTE_ALPHABET: usize = 256;
 /// The control tokens, in the order they receive ids 0, 1, 2.
 const SPECIAL_TOKENS: [&str; 3] = [END_OF_TEXT, IM_START, IM_END];
 
+/// Trains a byte-level BPE tokenizer of at most `vocab_size` entries on `texts`, with numbers
+/// merged like words (see [`train_bpe_with`] for one token per digit).
+pub fn train_bpe<S: AsRef<str> + Sync>(
+    texts: &[S],
+    vocab_size: usize,
+) -> Result<ChatTokenizer, TokenizerError> {
+    train_bpe_with(texts, vocab_size, false)
+}
+
 /// Trains a byte-level BPE tokenizer of at most `vocab_size` entries on `texts`.
+///
+/// With `split_digits`, every digit is its own pre-token (as in Qwen2's tokenizer), so no merge
+/// spans two digits and a number reaches the model digit by digit: `417` and `420` share their
+/// leading `4`, and comparing them is a per-position comparison the model can learn, rather
+/// than a look-up of two unrelated merged tokens.
 ///
 /// The vocabulary starts with `<|endoftext|>`, `<|im_start|>`, `<|im_end|>` (ids 0, 1, 2) and the
 /// 256 byte symbols, so any text can be encoded; merges are learnt up to `vocab_size`. The same
 /// texts and size always give the same tokenizer (the trainer breaks count ties by pair id).
-pub fn train_bpe<S: AsRef<str> + Sync>(
+pub fn train_bpe_with<S: AsRef<str> + Sync>(
     texts: &[S],
     vocab_size: usize,
+    split_digits: bool,
 ) -> Result<ChatTokenizer, TokenizerError> {
     let minimum = BYTE_ALPHABET + SPECIAL_TOKENS.len();
     if vocab_size < minimum {
@@ -51,7 +69,15 @@ pub fn train_bpe<S: AsRef<str> + Sync>(
     let mut trainer = TrainerWrapper::BpeTrainer(trainer);
 
     let mut tokenizer = Tokenizer::new(BPE::default());
-    tokenizer.with_pre_tokenizer(Some(ByteLevel::new(false, true, true)));
+    let byte_level = ByteLevel::new(false, true, true);
+    if split_digits {
+        tokenizer.with_pre_tokenizer(Some(PreTokenizerWrapper::Sequence(Sequence::new(vec![
+            PreTokenizerWrapper::Digits(Digits::new(true)),
+            PreTokenizerWrapper::ByteLevel(byte_level),
+        ]))));
+    } else {
+        tokenizer.with_pre_tokenizer(Some(byte_level));
+    }
     tokenizer.with_decoder(Some(ByteLevelDecoder::default()));
     tokenizer
         .train(&mut trainer, texts.iter().map(|t| t.as_ref()))

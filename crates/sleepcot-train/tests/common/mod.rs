@@ -56,6 +56,7 @@ pub fn tiny_config(data: PathBuf, out: PathBuf) -> TrainConfig {
             },
             vocab_size: 400,
             tokenizer: None,
+            split_digits: false,
         },
         optim: OptimConfig {
             lr: 3e-3,
