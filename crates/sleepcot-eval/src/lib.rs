@@ -42,6 +42,7 @@ pub mod followup;
 pub mod hardware;
 pub mod judge;
 pub mod knowledge;
+pub mod masking;
 pub mod plots;
 pub mod predict;
 pub mod prediction;

@@ -365,10 +365,21 @@ impl Chart for Curves<'_> {
             let mut rows: Vec<&LossRow> =
                 self.rows.iter().filter(|r| r.variant == *variant).collect();
             rows.sort_by_key(|r| r.step);
-            let train = rows.iter().map(|r| (r.step as f64, r.train_loss));
+            // Batches hold one task each, so the per-step loss jumps between tasks: draw it
+            // faintly and its trailing mean boldly.
+            let raw: Vec<f64> = rows.iter().map(|r| r.train_loss).collect();
+            let steps = rows.iter().map(|r| r.step as f64);
+            chart.draw_series(LineSeries::new(
+                steps.clone().zip(raw.iter().copied()),
+                c.mix(0.25).stroke_width(1),
+            ))?;
+            let window = smoothing_window(raw.len());
             chart
-                .draw_series(LineSeries::new(train, c.stroke_width(2)))?
-                .label(format!("{variant} train"))
+                .draw_series(LineSeries::new(
+                    steps.zip(trailing_mean(&raw, window)),
+                    c.stroke_width(2),
+                ))?
+                .label(format!("{variant} train (mean of {window} steps)"))
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], c.stroke_width(2)));
             let val: Vec<(f64, f64)> = rows
                 .iter()
@@ -394,8 +405,29 @@ impl Chart for Curves<'_> {
     }
 }
 
-/// Training (solid) and validation (dashed, with markers) loss against step, one colour per
-/// variant.
+/// The window of the smoothed training loss: a twentieth of the steps, at least 5.
+fn smoothing_window(steps: usize) -> usize {
+    (steps / 20).max(5)
+}
+
+/// The mean of each value and the up to `window - 1` values before it.
+fn trailing_mean(values: &[f64], window: usize) -> Vec<f64> {
+    let mut sum = 0.0;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            sum += v;
+            if i >= window {
+                sum -= values[i - window];
+            }
+            sum / (i + 1).min(window) as f64
+        })
+        .collect()
+}
+
+/// Training loss (faint per step, bold as a trailing mean) and validation loss (dashed, with
+/// markers) against step, one colour per variant.
 pub fn loss_curves(fig: &Figure, rows: &[LossRow]) -> Result<[PathBuf; 2], EvalError> {
     if rows.is_empty() {
         return Err(data_error(fig, "there are no loss rows to draw"));
@@ -585,6 +617,14 @@ mod tests {
 
     /// Width and height from a PNG's IHDR chunk, after checking the signature and that the
     /// chunks run from IHDR through at least one IDAT to IEND.
+    #[test]
+    fn trailing_mean_averages_the_window_before_each_step() {
+        let m = trailing_mean(&[4.0, 2.0, 6.0, 0.0], 2);
+        assert_eq!(m, vec![4.0, 3.0, 4.0, 3.0]);
+        assert_eq!(smoothing_window(30), 5);
+        assert_eq!(smoothing_window(400), 20);
+    }
+
     fn png_size(bytes: &[u8]) -> (u32, u32) {
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
         let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());

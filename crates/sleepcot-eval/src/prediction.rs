@@ -54,19 +54,25 @@ pub enum RationaleSource {
     Own,
     /// The teacher's rationale from the test record.
     Teacher,
+    /// The teacher's rationale with the option letters masked
+    /// ([`crate::masking::mask_option_letters`]): the inferrer must match the stated fact to
+    /// an option's text instead of copying a letter the rationale names.
+    MaskedTeacher,
     /// An empty rationale.
     None,
 }
 
 impl RationaleSource {
     /// Every source, own first.
-    pub const ALL: [RationaleSource; 3] = [Self::Own, Self::Teacher, Self::None];
+    pub const ALL: [RationaleSource; 4] =
+        [Self::Own, Self::Teacher, Self::MaskedTeacher, Self::None];
 
     /// The suffix appended to the variant name (empty for the student's own rationale).
     pub fn suffix(self) -> &'static str {
         match self {
             Self::Own => "",
             Self::Teacher => "+teacher_rationale",
+            Self::MaskedTeacher => "+masked_teacher_rationale",
             Self::None => "+no_rationale",
         }
     }

@@ -305,6 +305,10 @@ fn sci_cot(metrics: &Metrics) -> Vec<String> {
             );
             for (src, label) in [
                 (RationaleSource::Teacher, "the teacher's rationale"),
+                (
+                    RationaleSource::MaskedTeacher,
+                    "the teacher's rationale with the option letters masked",
+                ),
                 (RationaleSource::None, "no rationale"),
             ] {
                 if let Some(other) = with(src).filter(|o| o.get(metric).is_some()) {

@@ -11,6 +11,7 @@
 //! tokens, as training's truncation keeps the reply. Prefill time is measured up to the first
 //! new token of a batch; the rest is decode time.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
@@ -18,6 +19,7 @@ use burn::module::Module;
 use burn::tensor::DType;
 use burn::tensor::backend::Backend;
 use sleepcot_data::instructions::{InstructionRecord, StudentFormat};
+use sleepcot_data::teacher::Task;
 use sleepcot_model::tokenizer::{ChatMessage, ChatTokenizer, Role};
 use sleepcot_model::{GenerationConfig, Qwen2Config, Qwen2ForCausalLM, generate, load_pretrained};
 
@@ -34,6 +36,10 @@ pub struct Student<B: Backend> {
     pub tokenizer: ChatTokenizer,
     /// Greedy decoding with the tokenizer's stop and pad tokens.
     pub generation: GenerationConfig,
+    /// Per task, a tighter limit on new tokens than `generation.max_new_tokens` (a knowledge
+    /// answer needs far fewer than a recommendation; a batch runs to the largest limit of its
+    /// items).
+    pub task_max_new_tokens: BTreeMap<Task, usize>,
 }
 
 impl<B: Backend> std::fmt::Debug for Student<B> {
@@ -96,7 +102,29 @@ impl<B: Backend> Student<B> {
             model,
             tokenizer,
             generation,
+            task_max_new_tokens: BTreeMap::new(),
         }
+    }
+
+    /// The student with per-task limits on new tokens (each capped by the overall limit).
+    pub fn with_task_limits(mut self, limits: BTreeMap<Task, usize>) -> Self {
+        self.task_max_new_tokens = limits;
+        self
+    }
+
+    /// The most new tokens a batch of `records` may generate: the largest of their tasks'
+    /// limits, never above the overall limit.
+    fn batch_limit(&self, records: &[&InstructionRecord]) -> usize {
+        let overall = self.generation.max_new_tokens;
+        records
+            .iter()
+            .map(|r| {
+                self.task_max_new_tokens
+                    .get(&r.task)
+                    .map_or(overall, |&l| l.min(overall))
+            })
+            .max()
+            .unwrap_or(overall)
     }
 
     /// The model's parameter count.
@@ -138,7 +166,11 @@ impl<B: Backend> Student<B> {
         }
         let start = Instant::now();
         let mut first: Option<f64> = None;
-        let out = generate(&self.model, &prompts, &self.generation, |_, _| {
+        let generation = GenerationConfig {
+            max_new_tokens: self.batch_limit(records),
+            ..self.generation.clone()
+        };
+        let out = generate(&self.model, &prompts, &generation, |_, _| {
             first.get_or_insert_with(|| start.elapsed().as_secs_f64());
         })
         .map_err(|e| e.to_string())?;
@@ -288,11 +320,19 @@ impl<B: Backend> Predictor for TwoStagePredictor<'_, B> {
             ),
             _ => None,
         };
+        let masked: Vec<String> = match self.source {
+            RationaleSource::MaskedTeacher => records
+                .iter()
+                .map(|r| crate::masking::mask_option_letters(&r.rationale))
+                .collect(),
+            _ => Vec::new(),
+        };
         let rationales: Vec<&str> = match (&own, self.source) {
             (Some(own), _) => own.iter().map(|(t, _, _)| t.as_str()).collect(),
             (None, RationaleSource::Teacher) => {
                 records.iter().map(|r| r.rationale.as_str()).collect()
             }
+            (None, RationaleSource::MaskedTeacher) => masked.iter().map(String::as_str).collect(),
             _ => vec![""; records.len()],
         };
         let answers = self

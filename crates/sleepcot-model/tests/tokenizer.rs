@@ -230,3 +230,27 @@ fn tokenizer_without_chatml_tokens_is_refused() {
         )
     );
 }
+
+#[test]
+fn split_digits_gives_one_token_per_digit_and_round_trips() {
+    use sleepcot_model::tokenizer::train_bpe_with;
+    let corpus: Vec<String> = (0..200)
+        .map(|i| format!("asleep {} min, WASO {} min", 300 + i, i % 60))
+        .collect();
+    let split = train_bpe_with(&corpus, 400, true).unwrap();
+    let merged = train_bpe_with(&corpus, 400, false).unwrap();
+    let text = "asleep 417 min, WASO 42 min";
+    let digits = |t: &ChatTokenizer| {
+        t.encode(text)
+            .unwrap()
+            .iter()
+            .map(|&id| t.decode(&[id], false).unwrap())
+            .filter(|s| s.trim().chars().any(|c| c.is_ascii_digit()))
+            .map(|s| s.trim().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(digits(&split), ["4", "1", "7", "4", "2"]);
+    assert!(digits(&merged).len() < 5, "{:?}", digits(&merged));
+    let ids = split.encode(text).unwrap();
+    assert_eq!(split.decode(&ids, false).unwrap(), text);
+}

@@ -187,6 +187,7 @@ pub fn stage(
                 test: &test,
                 variant,
                 max_new_tokens: spec.eval.max_new_tokens,
+                task_limits: spec.eval.max_new_tokens_per_task.clone(),
                 options: RunOptions {
                     batch_size: spec.eval.batch_size,
                     progress: !quiet,
@@ -301,7 +302,8 @@ impl BackendTask for UntrainedTask<'_> {
             sleepcot_train::student::build_model::<B>(&config.student, &tokenizer, seed, &device)?;
         let mut predictor = StudentPredictor {
             name: UNTRAINED.to_string(),
-            student: Student::new(model, tokenizer, spec.eval.max_new_tokens),
+            student: Student::new(model, tokenizer, spec.eval.max_new_tokens)
+                .with_task_limits(spec.eval.max_new_tokens_per_task.clone()),
             format: StudentFormat::RationaleThenAnswer,
             kind: VariantKind::Untrained,
             backend: spec.backend.to_string(),
@@ -319,6 +321,7 @@ struct PredictTask<'a> {
     test: &'a TestSet,
     variant: &'a VariantSpec,
     max_new_tokens: usize,
+    task_limits: std::collections::BTreeMap<sleepcot_data::teacher::Task, usize>,
     options: RunOptions,
     backend: String,
 }
@@ -338,7 +341,10 @@ impl BackendTask for PredictTask<'_> {
 
     fn run<B: Backend>(self, device: B::Device) -> Self::Output {
         let items: Vec<_> = self.test.items().collect();
-        let load = |stage| Student::<B>::load(&self.model_dir(stage), &device, self.max_new_tokens);
+        let load = |stage| {
+            Student::<B>::load(&self.model_dir(stage), &device, self.max_new_tokens)
+                .map(|s| s.with_task_limits(self.task_limits.clone()))
+        };
         let mut written = Vec::new();
         let mut predict = |predictor: &mut dyn Predictor| -> anyhow::Result<()> {
             let (rows, info) =

@@ -139,6 +139,7 @@ impl Plan {
         }
         let predict_key = serde_json::json!({
             "max_new_tokens": spec.eval.max_new_tokens,
+            "max_new_tokens_per_task": spec.eval.max_new_tokens_per_task,
             "batch_size": spec.eval.batch_size,
             "backend": spec.backend,
         });

@@ -88,6 +88,9 @@ pub struct EvalSpec {
     pub baselines: bool,
     /// Longest generated reply, in tokens.
     pub max_new_tokens: usize,
+    /// Tighter limits for some tasks (`{ knowledge = 128 }`), each at most `max_new_tokens`.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub max_new_tokens_per_task: std::collections::BTreeMap<Task, usize>,
     /// Test items per generation batch.
     pub batch_size: usize,
     /// Bootstrap resamples per interval.
@@ -103,6 +106,7 @@ impl Default for EvalSpec {
         EvalSpec {
             baselines: true,
             max_new_tokens: 256,
+            max_new_tokens_per_task: std::collections::BTreeMap::new(),
             batch_size: 16,
             resamples: 2000,
             judge: None,
@@ -297,6 +301,13 @@ impl Experiment {
         let e = &spec.eval;
         if e.max_new_tokens == 0 {
             return Err(self.invalid("eval.max_new_tokens", 0, "at least 1"));
+        }
+        if let Some((task, _)) = e.max_new_tokens_per_task.iter().find(|(_, n)| **n == 0) {
+            return Err(self.invalid(
+                &format!("eval.max_new_tokens_per_task.{}", task.name()),
+                0,
+                "at least 1",
+            ));
         }
         if e.batch_size == 0 {
             return Err(self.invalid("eval.batch_size", 0, "at least 1"));

@@ -1,0 +1,109 @@
+//! The compact style: deterministic records with the short prompts, a key-value report without
+//! ground truth, one checklist line per rule, and a clear error for a teacher that cannot write
+//! it.
+
+use sleepcot_data::findings::RULES;
+use sleepcot_data::persona::PopulationMix;
+use sleepcot_data::pipeline::{DataConfig, Dataset};
+use sleepcot_data::report::generate_reports;
+use sleepcot_data::teacher::compact::{compact_recommendation, render_compact_report};
+use sleepcot_data::teacher::{ExpertTeacher, Style, Task, TeacherConfig};
+
+fn compact(seed: u64) -> DataConfig {
+    DataConfig {
+        seed,
+        users: 24,
+        nights: 3,
+        questions: 60,
+        follow_ups_per_report: 1,
+        style: Style::Compact,
+        ..DataConfig::default()
+    }
+}
+
+#[test]
+fn compact_records_are_deterministic_and_recognisable_by_their_prompt() {
+    let a = Dataset::generate(&compact(4), &ExpertTeacher, &|_| {}).unwrap();
+    let b = Dataset::generate(&compact(4), &ExpertTeacher, &|_| {}).unwrap();
+    assert_eq!(a.records, b.records);
+    for r in &a.records {
+        assert_eq!(Style::of_system_prompt(r.task, &r.system), Style::Compact);
+        assert!(r.assistant.contains("Answer:"), "{}", r.assistant);
+        if r.task != Task::Knowledge {
+            assert!(r.user.starts_with("Report r"), "{}", r.user);
+        }
+    }
+    let full = Dataset::generate(
+        &DataConfig {
+            style: Style::Full,
+            ..compact(4)
+        },
+        &ExpertTeacher,
+        &|_| {},
+    )
+    .unwrap();
+    for r in &full.records {
+        assert_eq!(Style::of_system_prompt(r.task, &r.system), Style::Full);
+    }
+    // The compact prompt is several times shorter than the full one.
+    let len = |d: &Dataset| -> usize {
+        d.records
+            .iter()
+            .filter(|r| r.task == Task::Recommendation)
+            .map(|r| r.system.len() + r.user.len())
+            .sum()
+    };
+    assert!(len(&a) * 2 < len(&full), "{} vs {}", len(&a), len(&full));
+}
+
+#[test]
+fn the_compact_report_hides_ground_truth_and_marks_missing_values() {
+    let mut reports = generate_reports(3, 40, &PopulationMix::default(), 3);
+    for r in &reports {
+        let text = render_compact_report(r);
+        assert!(!text.contains('['), "a tag in the report:\n{text}");
+        assert_eq!(text.matches("Night ").count(), 3, "{text}");
+    }
+    let report = &mut reports[0];
+    report.period.mean_hrv_rmssd_ms = None;
+    for n in &mut report.nights {
+        n.spo2_nadir = None;
+    }
+    let text = render_compact_report(report);
+    assert!(text.contains("HRV -"), "{text}");
+    assert!(text.contains("SpO2 low -"), "{text}");
+}
+
+#[test]
+fn the_checklist_has_one_line_per_rule_in_table_order() {
+    for report in generate_reports(5, 60, &PopulationMix::default(), 3) {
+        let out = compact_recommendation(&report);
+        let lines: Vec<&str> = out
+            .rationale
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("- "))
+            .collect();
+        assert_eq!(lines.len(), RULES.len(), "{}", out.rationale);
+        for (line, rule) in lines.iter().zip(RULES) {
+            let fired = report.findings.iter().any(|f| f.kind == rule.kind);
+            assert_eq!(
+                line.ends_with(&format!("[{}]", rule.kind.label())),
+                fired,
+                "{line}"
+            );
+        }
+        assert_eq!(out.answer.contains("Referral:"), !report.red_flags.is_empty());
+    }
+}
+
+#[test]
+fn a_chat_teacher_cannot_write_the_compact_style() {
+    let config: DataConfig = serde_json::from_str(
+        r#"{"style": "compact", "teacher": {"kind": "chat", "base_url": "http://127.0.0.1:9/v1", "model": "m"}}"#,
+    )
+    .unwrap();
+    assert!(matches!(config.teacher, TeacherConfig::Chat(_)));
+    let err = config.validate().unwrap_err().to_string();
+    assert!(err.contains("`style`") && err.contains("expert"), "{err}");
+}
