@@ -21,7 +21,7 @@ use crate::knowledge::{KnowledgeError, Question, generate_questions};
 use crate::persona::{MixError, PopulationMix};
 use crate::report::{Report, generate_reports};
 use crate::teacher::{
-    FollowUpQuestion, Task, Teacher, TeacherConfig, TeacherError, TeacherInput,
+    FollowUpQuestion, Task, Teacher, TeacherConfig, TeacherError, TeacherInput, TeacherOutput,
     follow_up_questions, system_prompt_for, user_message,
 };
 
@@ -128,7 +128,7 @@ pub struct Dataset {
 }
 
 /// One item to teach, before the teacher has seen it.
-pub(crate) struct Pending<'a> {
+pub struct Pending<'a> {
     /// The item's index in the teacher's random stream.
     pub index: u64,
     /// What the teacher reads.
@@ -146,7 +146,7 @@ pub(crate) struct Pending<'a> {
 impl<'a> Pending<'a> {
     /// A knowledge question to teach: record id `<prefix>-<question id>`, teacher index
     /// `index`.
-    pub(crate) fn question(index: u64, prefix: &str, question: &'a Question, split: Split) -> Self {
+    pub fn question(index: u64, prefix: &str, question: &'a Question, split: Split) -> Self {
         Pending {
             index,
             input: TeacherInput::Knowledge(question),
@@ -154,6 +154,29 @@ impl<'a> Pending<'a> {
             split,
             person_id: None,
             fact_id: Some(question.fact_id.clone()),
+        }
+    }
+}
+
+impl Pending<'_> {
+    /// The instruction record of this item taught by `teacher` (its name): the prompts exactly
+    /// as a student reads them ([`system_prompt_for`], [`user_message`]) and the teacher's
+    /// reply. Every record of the data stage is built here, and so are the records of the
+    /// evaluation's extra test sets, so the two can never be prompted differently.
+    pub fn record(&self, teacher: &str, out: TeacherOutput) -> InstructionRecord {
+        InstructionRecord {
+            id: self.id.clone(),
+            task: self.input.task(),
+            split: self.split,
+            person_id: self.person_id.clone(),
+            source_id: self.input.source_id(),
+            fact_id: self.fact_id.clone(),
+            teacher: teacher.to_string(),
+            system: system_prompt_for(&self.input),
+            user: user_message(&self.input),
+            assistant: out.text(),
+            rationale: out.rationale,
+            answer: out.answer,
         }
     }
 }
@@ -431,20 +454,7 @@ pub(crate) fn teach_all(
                         Err(TeacherError::Rejected { .. }) => return Ok(Err(task)),
                         Err(e) => return Err(e),
                     };
-                    Ok(Ok(InstructionRecord {
-                        id: p.id.clone(),
-                        task,
-                        split: p.split,
-                        person_id: p.person_id.clone(),
-                        source_id: p.input.source_id(),
-                        fact_id: p.fact_id.clone(),
-                        teacher: teacher.name().to_string(),
-                        system: system_prompt_for(&p.input),
-                        user: user_message(&p.input),
-                        assistant: out.text(),
-                        rationale: out.rationale,
-                        answer: out.answer,
-                    }))
+                    Ok(Ok(p.record(teacher.name(), out)))
                 })
                 .collect::<Taught>();
             let finished = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
