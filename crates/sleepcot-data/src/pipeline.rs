@@ -22,7 +22,7 @@ use crate::persona::{MixError, PopulationMix};
 use crate::report::{Report, generate_reports};
 use crate::teacher::{
     CompactExpertTeacher, FollowUpQuestion, Style, Task, Teacher, TeacherConfig, TeacherError,
-    TeacherInput, follow_up_questions,
+    TeacherInput, TeacherOutput, follow_up_questions,
 };
 
 /// Everything the data stage depends on. Unknown keys are rejected; missing ones take defaults.
@@ -143,7 +143,7 @@ pub struct Dataset {
 }
 
 /// One item to teach, before the teacher has seen it.
-pub(crate) struct Pending<'a> {
+pub struct Pending<'a> {
     /// The item's index in the teacher's random stream.
     pub index: u64,
     /// What the teacher reads.
@@ -161,7 +161,7 @@ pub(crate) struct Pending<'a> {
 impl<'a> Pending<'a> {
     /// A knowledge question to teach: record id `<prefix>-<question id>`, teacher index
     /// `index`.
-    pub(crate) fn question(index: u64, prefix: &str, question: &'a Question, split: Split) -> Self {
+    pub fn question(index: u64, prefix: &str, question: &'a Question, split: Split) -> Self {
         Pending {
             index,
             input: TeacherInput::Knowledge(question),
@@ -169,6 +169,29 @@ impl<'a> Pending<'a> {
             split,
             person_id: None,
             fact_id: Some(question.fact_id.clone()),
+        }
+    }
+}
+
+impl Pending<'_> {
+    /// The instruction record of this item taught by `teacher` (its name): the prompts exactly
+    /// as a student reads them in `style` ([`Style::system_prompt`], [`Style::user_message`])
+    /// and the teacher's reply. Every record of the data stage is built here, and so are the records of the
+    /// evaluation's extra test sets, so the two can never be prompted differently.
+    pub fn record(&self, teacher: &str, style: Style, out: TeacherOutput) -> InstructionRecord {
+        InstructionRecord {
+            id: self.id.clone(),
+            task: self.input.task(),
+            split: self.split,
+            person_id: self.person_id.clone(),
+            source_id: self.input.source_id(),
+            fact_id: self.fact_id.clone(),
+            teacher: teacher.to_string(),
+            system: style.system_prompt(&self.input),
+            user: style.user_message(&self.input),
+            assistant: out.text(),
+            rationale: out.rationale,
+            answer: out.answer,
         }
     }
 }
@@ -463,20 +486,7 @@ pub(crate) fn teach_all(
                         Err(TeacherError::Rejected { .. }) => return Ok(Err(task)),
                         Err(e) => return Err(e),
                     };
-                    Ok(Ok(InstructionRecord {
-                        id: p.id.clone(),
-                        task,
-                        split: p.split,
-                        person_id: p.person_id.clone(),
-                        source_id: p.input.source_id(),
-                        fact_id: p.fact_id.clone(),
-                        teacher: teacher.name().to_string(),
-                        system: style.system_prompt(&p.input),
-                        user: style.user_message(&p.input),
-                        assistant: out.text(),
-                        rationale: out.rationale,
-                        answer: out.answer,
-                    }))
+                    Ok(Ok(p.record(teacher.name(), style, out)))
                 })
                 .collect::<Taught>();
             let finished = done.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();

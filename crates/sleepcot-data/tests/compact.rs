@@ -93,7 +93,10 @@ fn the_checklist_has_one_line_per_rule_in_table_order() {
                 "{line}"
             );
         }
-        assert_eq!(out.answer.contains("Referral:"), !report.red_flags.is_empty());
+        assert_eq!(
+            out.answer.contains("Referral:"),
+            !report.red_flags.is_empty()
+        );
     }
 }
 

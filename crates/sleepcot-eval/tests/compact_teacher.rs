@@ -27,7 +27,9 @@ fn the_compact_expert_scores_perfectly_on_every_metric() {
             }
         }
         assert_eq!(
-            score.get(RecommendationMetric::FalseReferral).unwrap_or(0.0),
+            score
+                .get(RecommendationMetric::FalseReferral)
+                .unwrap_or(0.0),
             0.0,
             "{text}"
         );
@@ -53,7 +55,13 @@ fn a_flipped_checklist_verdict_costs_precision_and_a_dropped_one_recall() {
     let invented = if ok_line.contains("[") {
         text.clone()
     } else {
-        text.replace(ok_line, &ok_line.replace(": ok", ": [restless movement during sleep] [evening screen use]"))
+        text.replace(
+            ok_line,
+            &ok_line.replace(
+                ": ok",
+                ": [restless movement during sleep] [evening screen use]",
+            ),
+        )
     };
     let s = score_recommendation(report, &invented, &text, 1.0);
     assert!(s.get(RecommendationMetric::FindingPrecision).unwrap() < 1.0);

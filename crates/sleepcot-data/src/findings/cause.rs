@@ -56,8 +56,8 @@ fn has_cause(persona: &Persona, cause: Cause, period: &PeriodSummary) -> bool {
     match cause {
         Cause::Condition(c) => persona.has(c),
         Cause::Ageing => persona.age >= 50,
-        Cause::ShiftWork => persona.work.is_shift_work(),
-        Cause::LateChronotype => persona.chronotype == Chronotype::Late,
+        Cause::ShiftWork => persona.known_work().is_some_and(|w| w.is_shift_work()),
+        Cause::LateChronotype => persona.known_chronotype() == Some(Chronotype::Late),
         Cause::LateCaffeine => habit(FindingKind::LateCaffeine),
         Cause::EveningAlcohol => habit(FindingKind::EveningAlcohol),
         Cause::LateExercise => habit(FindingKind::LateExercise),

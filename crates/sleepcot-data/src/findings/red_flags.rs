@@ -201,6 +201,8 @@ pub fn red_flags(
     let mut raise = |kind: RedFlagKind, reason: String| flags.push(RedFlag { kind, reason });
     let reports = |s: Symptom| persona.reports(s);
     let epworth = persona.questionnaires.epworth;
+    // Unknown (not given) counts as not driving: no driving red flag is raised on a guess.
+    let drives = persona.known_drives() == Some(true);
     let isi = persona.questionnaires.insomnia_severity;
 
     let urgent = named(
@@ -219,7 +221,7 @@ pub fn red_flags(
             ),
         );
     }
-    let falls_asleep_driving = persona.drives && reports(Symptom::DrowsyDriving);
+    let falls_asleep_driving = drives && reports(Symptom::DrowsyDriving);
     if falls_asleep_driving {
         raise(
             RedFlagKind::FallingAsleepDriving,
@@ -347,7 +349,7 @@ pub fn red_flags(
         || !witnessed.is_empty()
         || (reports(Symptom::LoudSnoring) && !sleepy_or_unrefreshed.is_empty())
         || epworth.is_some_and(|e| e >= 16);
-    if persona.drives && !falls_asleep_driving && (mean_h < 6.0 || sleepiness_disorder) {
+    if drives && !falls_asleep_driving && (mean_h < 6.0 || sleepiness_disorder) {
         raise(
             RedFlagKind::DrowsyDrivingRisk,
             format!(

@@ -93,8 +93,10 @@ fn norm(threshold: f32, text: impl Into<String>) -> Norm {
     }
 }
 
+/// Whether the person is known not to work shifts: a rule about the timing of sleep does not
+/// fire for a shift worker, nor for a person whose schedule was not given.
 fn not_shift(p: &Persona) -> bool {
-    !p.work.is_shift_work()
+    p.known_not_shift_work()
 }
 
 /// The rule table. Metric rules read the period summary; behaviour rules read the persona's
@@ -342,7 +344,7 @@ pub static RULES: &[Rule] = &[
         description: "The last caffeine (habits.last_caffeine_hour) is less than 360 minutes (6 h) before the mean bedtime.",
         direction: Direction::Below,
         norm: |_| norm(360.0, "no caffeine in the 360 min (6 h) before bed"),
-        measure: |p, s| p.habits.caffeine_gap_min(s.mean_bedtime_h),
+        measure: |p, s| p.known_habits()?.caffeine_gap_min(s.mean_bedtime_h),
         severity_steps: [120.0, 240.0],
         source_url: CAFFEINE,
     },
@@ -357,7 +359,7 @@ pub static RULES: &[Rule] = &[
                 "no alcohol close to bedtime (even 2 drinks reduce REM sleep)",
             )
         },
-        measure: |p, _| Some(p.habits.evening_drinks),
+        measure: |p, _| p.known_habits().map(|h| h.evening_drinks),
         severity_steps: [1.0, 2.5],
         source_url: ALCOHOL,
     },
@@ -368,7 +370,7 @@ pub static RULES: &[Rule] = &[
         direction: Direction::AtMost,
         norm: |_| norm(60.0, "vigorous exercise ending more than 60 min before bed"),
         measure: |p, _| {
-            p.habits
+            p.known_habits()?
                 .evening_exercise_end_before_bed_min
                 .map(|m| m as f32)
         },
@@ -386,7 +388,7 @@ pub static RULES: &[Rule] = &[
                 "under 60 min of screens in the 2 h before bed (screens off about 1 h before bed)",
             )
         },
-        measure: |p, _| Some(p.habits.evening_screen_minutes as f32),
+        measure: |p, _| p.known_habits().map(|h| h.evening_screen_minutes as f32),
         severity_steps: [45.0, 90.0],
         source_url: SCREENS,
     },
@@ -396,7 +398,10 @@ pub static RULES: &[Rule] = &[
         description: "Naps longer than 30 minutes on two or more days a week.",
         direction: Direction::Above,
         norm: |_| norm(30.0, "naps of 20-30 min at most"),
-        measure: |p, _| (p.habits.naps_per_week >= 2).then_some(p.habits.nap_minutes as f32),
+        measure: |p, _| {
+            let h = p.known_habits()?;
+            (h.naps_per_week >= 2).then_some(h.nap_minutes as f32)
+        },
         severity_steps: [30.0, 60.0],
         source_url: NAPS,
     },

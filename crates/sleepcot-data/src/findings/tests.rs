@@ -33,6 +33,7 @@ fn persona() -> Persona {
         questionnaires: Questionnaires::default(),
         complaint: "None.".into(),
         goal: "Stay well.".into(),
+        not_given: Vec::new(),
     }
 }
 

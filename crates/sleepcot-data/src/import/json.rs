@@ -17,7 +17,7 @@ use serde_json::Value;
 use super::{ImportError, Vendor};
 
 /// How much of the file the sniffers look at: the first record's keys are well inside it.
-const SNIFF_BYTES: usize = 1 << 20;
+pub(crate) const SNIFF_BYTES: usize = 1 << 20;
 
 /// The file without a UTF-8 byte-order mark.
 fn strip_bom(bytes: &[u8]) -> &[u8] {

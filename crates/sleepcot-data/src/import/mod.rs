@@ -24,15 +24,26 @@
 //! a night, the final order and `NoNights`) and `hypnogram` (WASO, awakenings, REM latency
 //! from stages on a one-second grid).
 
+mod evening;
+mod files;
 pub mod fitbit;
 pub mod garmin;
+mod habits;
 mod hypnogram;
 mod json;
 pub mod oura;
+mod range;
 mod record;
+mod report;
 pub mod whoop;
 
 pub mod apple;
+
+pub use evening::Evening;
+pub use files::import_files;
+pub use habits::read_habits;
+pub use range::DateRange;
+pub use report::{PersonContext, build_report, night_summary};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -210,6 +221,34 @@ pub enum ImportError {
         path: PathBuf,
         /// What was found instead (e.g. "3 naps and 1 unscored record").
         why: String,
+    },
+    /// The person's age or sex is missing, or the age has no norms in the rule table.
+    #[error("{origin}: the person's {field} is {value}, but {expected}")]
+    Person {
+        /// `age` or `sex`.
+        field: &'static str,
+        /// The value, or "not given".
+        value: String,
+        /// Where it came from (`--age`, the export) or could have come from.
+        origin: String,
+        /// What was expected (for the age: the supported range).
+        expected: String,
+    },
+    /// A habits file (`--habits`) that is not the `Habits` struct in TOML or JSON.
+    #[error("the habits file {path} {detail}")]
+    Habits {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the field.
+        detail: String,
+    },
+    /// `--from-date` lies after `--to-date`.
+    #[error("--from-date {from} is after --to-date {to}, so the date range is empty")]
+    EmptyRange {
+        /// The first evening asked for.
+        from: chrono::NaiveDate,
+        /// The last evening asked for.
+        to: chrono::NaiveDate,
     },
 }
 

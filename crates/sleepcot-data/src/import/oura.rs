@@ -106,34 +106,43 @@ pub fn looks_like(bytes: &[u8]) -> bool {
 
 /// Reads an Oura API v2 export (see the module docs for the layouts and rules).
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Export, ImportError> {
-    let root = json::read(path, bytes, Vendor::Oura, looks_like)?;
+    parse_files(&[(path, bytes)])
+}
+
+/// Reads several Oura files as one export: `sleep` pages and `daily_spo2` pages may come in
+/// separate files (one per endpoint, or one per page), and a night takes the SpO2 of its day
+/// whichever file holds it. Each error names the file it comes from; `NoNights` names them all.
+pub fn parse_files(files: &[(&Path, &[u8])]) -> Result<Export, ImportError> {
     let mut export = Export::default();
     let mut sleeps = Vec::new();
     let mut spo2 = BTreeMap::new();
-    for (at, value) in json::records(path, &root, &["data", "sleep", "daily_spo2"])? {
-        let has = |k: &str| value.get(k).is_some();
-        if has("bedtime_start") {
-            let doc: SleepDoc = json::typed(path, &at, value)?;
-            sleeps.push((at, doc));
-        } else if has("spo2_percentage") || has("breathing_disturbance_index") {
-            let doc: DailySpo2 = json::typed(path, &at, value)?;
-            let rec = Rec::new(path, &at);
-            let day = rec.require("day", doc.day)?;
-            let mean = doc.spo2_percentage.and_then(|p| p.average);
-            let day_spo2 = DaySpo2 {
-                mean: rec.signal("spo2_percentage.average", mean, Signal::Spo2)?,
-                bdi: rec.signal(
-                    "breathing_disturbance_index",
-                    doc.breathing_disturbance_index,
-                    Signal::EventsPerHour,
-                )?,
-            };
-            spo2.insert(day, day_spo2);
-        } else {
-            export.skip("Oura record that is neither `sleep` nor `daily_spo2`");
+    for &(path, bytes) in files {
+        let root = json::read(path, bytes, Vendor::Oura, looks_like)?;
+        for (at, value) in json::records(path, &root, &["data", "sleep", "daily_spo2"])? {
+            let has = |k: &str| value.get(k).is_some();
+            if has("bedtime_start") {
+                let doc: SleepDoc = json::typed(path, &at, value)?;
+                sleeps.push((path, at, doc));
+            } else if has("spo2_percentage") || has("breathing_disturbance_index") {
+                let doc: DailySpo2 = json::typed(path, &at, value)?;
+                let rec = Rec::new(path, &at);
+                let day = rec.require("day", doc.day)?;
+                let mean = doc.spo2_percentage.and_then(|p| p.average);
+                let day_spo2 = DaySpo2 {
+                    mean: rec.signal("spo2_percentage.average", mean, Signal::Spo2)?,
+                    bdi: rec.signal(
+                        "breathing_disturbance_index",
+                        doc.breathing_disturbance_index,
+                        Signal::EventsPerHour,
+                    )?,
+                };
+                spo2.insert(day, day_spo2);
+            } else {
+                export.skip("Oura record that is neither `sleep` nor `daily_spo2`");
+            }
         }
     }
-    for (at, doc) in sleeps {
+    for (path, at, doc) in sleeps {
         match doc.kind.as_deref() {
             Some("long_sleep") => {
                 let night = night(Rec::new(path, &at), doc, &spo2, &mut export)?;
@@ -143,7 +152,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Export, ImportError> {
             None => export.skip("Oura sleep without `type`"),
         }
     }
-    record::finish(path, export)
+    let paths: Vec<&Path> = files.iter().map(|(p, _)| *p).collect();
+    record::finish(&record::joined(&paths), export)
 }
 
 /// One `long_sleep` document as a night.

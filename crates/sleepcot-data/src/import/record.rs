@@ -285,9 +285,9 @@ pub(crate) fn skip_n(export: &mut Export, reason: &str, n: usize) {
 /// The reason a night is dropped when its window overlaps an earlier night's.
 pub(crate) const OVERLAP: &str = "overlapping duplicate night";
 
-/// Puts the nights in time order, drops any night whose window overlaps the one kept before
-/// it (a duplicate of the same sleep), and fails with `NoNights` when none is left.
-pub(crate) fn finish(path: &Path, mut export: Export) -> Result<Export, ImportError> {
+/// Puts the nights in time order and drops any night whose window overlaps the one kept
+/// before it (a duplicate of the same sleep, from another source or file), counting it.
+pub(crate) fn drop_overlaps(export: &mut Export) {
     export.nights.sort_by_key(|n| n.bed_start);
     let mut kept: Vec<ImportedNight> = Vec::with_capacity(export.nights.len());
     for night in std::mem::take(&mut export.nights) {
@@ -297,23 +297,42 @@ pub(crate) fn finish(path: &Path, mut export: Export) -> Result<Export, ImportEr
         }
     }
     export.nights = kept;
+}
+
+/// Why nothing is left, from the skip counts: "every record was skipped (2 × nap, …)".
+pub(crate) fn why_empty(export: &Export) -> String {
+    if export.skipped.is_empty() {
+        "it holds no sleep records".to_string()
+    } else {
+        let list: Vec<String> = export
+            .skipped
+            .iter()
+            .map(|(reason, n)| format!("{n} × {reason}"))
+            .collect();
+        format!("every record was skipped ({})", list.join(", "))
+    }
+}
+
+/// [`drop_overlaps`], then `NoNights` when no night is left.
+pub(crate) fn finish(path: &Path, mut export: Export) -> Result<Export, ImportError> {
+    drop_overlaps(&mut export);
     if export.nights.is_empty() {
-        let why = if export.skipped.is_empty() {
-            "it holds no sleep records".to_string()
-        } else {
-            let list: Vec<String> = export
-                .skipped
-                .iter()
-                .map(|(reason, n)| format!("{n} × {reason}"))
-                .collect();
-            format!("every record was skipped ({})", list.join(", "))
-        };
         return Err(ImportError::NoNights {
             path: path.to_path_buf(),
-            why,
+            why: why_empty(&export),
         });
     }
     Ok(export)
+}
+
+/// Several files named as one, for errors about all of them ("a.json and b.json").
+pub(crate) fn joined(paths: &[&Path]) -> std::path::PathBuf {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    match names.as_slice() {
+        [] => std::path::PathBuf::new(),
+        [one] => one.into(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")).into(),
+    }
 }
 
 #[cfg(test)]

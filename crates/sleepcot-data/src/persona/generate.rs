@@ -141,6 +141,7 @@ pub fn generate_persona(seed: u64, index: u64, mix: &PopulationMix) -> Persona {
         questionnaires,
         complaint,
         goal,
+        not_given: Vec::new(),
     }
 }
 

@@ -5,11 +5,13 @@
 //! [`generate_personas`] from a seed and a [`PopulationMix`]; the night simulator turns them into
 //! nights, and the report carries them along as the user's self-reported context.
 
+mod context;
 pub(crate) mod generate;
 mod mix;
 mod symptom;
 mod text;
 
+pub use context::{ContextField, NOT_GIVEN};
 pub use generate::{generate_persona, generate_personas};
 pub use mix::{MixError, PopulationMix};
 pub use symptom::{EPWORTH_MAX, ISI_MAX, Questionnaires, Symptom};
@@ -369,6 +371,10 @@ pub struct Persona {
     pub complaint: String,
     /// What the user wants to achieve.
     pub goal: String,
+    /// The parts of the self-reported context the person did not give (an imported report);
+    /// empty for a simulated persona, and then not serialised. See [`ContextField`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_given: Vec<ContextField>,
 }
 
 impl Persona {
@@ -390,9 +396,9 @@ impl Persona {
         self.severity_of(condition).is_some()
     }
 
-    /// Whether the person reports `symptom`.
+    /// Whether the person reports `symptom` (false when the symptoms were not given).
     pub fn reports(&self, symptom: Symptom) -> bool {
-        self.symptoms.contains(&symptom)
+        self.known_symptoms().is_some_and(|s| s.contains(&symptom))
     }
 
     /// Whether the persona has no simulated condition.

@@ -19,6 +19,7 @@ mod period;
 mod score;
 
 pub use build::{build_report, build_report_with_nights, generate_reports};
+pub(crate) use period::round_to;
 pub use period::summarize_period;
 pub use score::sleep_score;
 

@@ -20,7 +20,7 @@ fn sd(values: impl Iterator<Item = f32> + Clone) -> Option<f32> {
 
 /// Rounds to `decimals` places, half away from zero, as the report displays the value
 /// ([`crate::teacher::format`]); decisions on the rounded value follow what a reader sees.
-fn round_to(x: f32, decimals: i32) -> f32 {
+pub(crate) fn round_to(x: f32, decimals: i32) -> f32 {
     let scale = 10f64.powi(decimals);
     ((x as f64 * scale).round() / scale) as f32
 }

@@ -29,8 +29,8 @@ pub use compact::CompactExpertTeacher;
 pub use expert::ExpertTeacher;
 pub use followup::{FollowUpKind, FollowUpQuestion, GoldAnswer, follow_up_questions};
 pub use prompt::{
-    ChatMessage, SCIENCE_SYSTEM_PROMPT, SYSTEM_PROMPT, few_shot_prompt, system_prompt,
-    system_prompt_for, user_message,
+    ChatMessage, SCIENCE_SYSTEM_PROMPT, SYSTEM_PROMPT, few_shot_prompt, question_message,
+    system_prompt, system_prompt_for, user_message,
 };
 pub use read::{ReadError, read_report};
 pub use recommendation::quote_value;

@@ -9,6 +9,7 @@ use super::format::{ANSWER_MARKER, REFERRAL_MARKER, ROUNDING_RULE};
 use super::parse::RED_FLAG_KINDS;
 use super::{ExpertTeacher, Task, Teacher, TeacherError, TeacherInput};
 use crate::findings::FindingKind;
+use crate::report::Report;
 
 pub use super::render::render_report;
 /// One chat message (`system`, `user` or `assistant`): the ChatML turn of the instruction
@@ -75,11 +76,16 @@ pub fn user_message(input: &TeacherInput<'_>) -> String {
         TeacherInput::Recommendation(report) => {
             format!("{}\n\n{RECOMMENDATION_REQUEST}", render_report(report))
         }
-        TeacherInput::FollowUp(report, question) => {
-            format!("{}\n\nQuestion: {}", render_report(report), question.text)
-        }
+        TeacherInput::FollowUp(report, question) => question_message(report, &question.text),
         TeacherInput::Knowledge(question) => question.prompt_text(),
     }
+}
+
+/// The user message of a follow-up question about `report`: the text [`user_message`] writes
+/// for a [`TeacherInput::FollowUp`], here for a question in the user's own words (`cargo xtask
+/// ask --question`), which has no computed gold answer.
+pub fn question_message(report: &Report, question: &str) -> String {
+    format!("{}\n\nQuestion: {question}", render_report(report))
 }
 
 fn message(role: &str, content: String) -> ChatMessage {

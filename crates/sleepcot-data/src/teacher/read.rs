@@ -211,6 +211,7 @@ fn persona_from(lines: &Lines<'_>) -> Result<Persona, ReadError> {
         questionnaires,
         complaint,
         goal,
+        not_given: Vec::new(),
     })
 }
 

@@ -13,7 +13,7 @@ use super::format::{
     NOT_MEASURED, bpm, clock, hours_minutes, millis, minutes, night_name, one_decimal,
     or_not_measured, per_hour, per_minute, percent, whole,
 };
-use crate::persona::{ExerciseTiming, Persona};
+use crate::persona::{ContextField, ExerciseTiming, Habits, NOT_GIVEN, Persona};
 use crate::report::{NightSummary, Report, Weekday};
 
 /// Three-letter name of the weekday on which a night's evening falls.
@@ -29,22 +29,64 @@ pub fn weekday_short(day: Weekday) -> &'static str {
     }
 }
 
+/// `show(value)` when the person gave it, else "NAME not given".
+fn given<T>(value: Option<T>, field: ContextField, show: impl FnOnce(T) -> String) -> String {
+    value.map_or_else(|| format!("{} {NOT_GIVEN}", field.label()), show)
+}
+
 fn persona_lines(p: &Persona, out: &mut String) {
-    let drives = if p.drives {
-        "drives regularly"
-    } else {
-        "does not drive regularly"
-    };
+    let drives = given(p.known_drives(), ContextField::Driving, |d| {
+        let text = if d {
+            "drives regularly"
+        } else {
+            "does not drive regularly"
+        };
+        text.to_string()
+    });
+    let bmi = given(p.known_bmi(), ContextField::Bmi, |b| {
+        format!("BMI {}", one_decimal(b))
+    });
+    let chronotype = given(p.known_chronotype(), ContextField::Chronotype, |c| {
+        c.label().to_string()
+    });
+    let work = given(p.known_work(), ContextField::Work, |w| {
+        w.label().to_string()
+    });
     let _ = writeln!(
         out,
-        "About me: {}-year-old {}, BMI {}, {}, {}, {drives}.",
+        "About me: {}-year-old {}, {bmi}, {chronotype}, {work}, {drives}.",
         p.age,
         p.sex.label(),
-        one_decimal(p.bmi),
-        p.chronotype.label(),
-        p.work.label()
     );
-    let h = &p.habits;
+    match p.known_habits() {
+        Some(h) => habits_line(h, out),
+        None => {
+            let _ = writeln!(out, "Habits: {NOT_GIVEN}.");
+        }
+    }
+    let symptoms = match p.known_symptoms() {
+        None => NOT_GIVEN.to_string(),
+        Some([]) => "none".to_string(),
+        Some(symptoms) => symptoms
+            .iter()
+            .map(|s| s.label())
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    let _ = writeln!(out, "Symptoms I have noticed: {symptoms}.");
+    let q = &p.questionnaires;
+    let _ = writeln!(
+        out,
+        "Questionnaires: Epworth sleepiness scale {}, ISI {}.",
+        or_not_measured(q.epworth, |e| format!("{e}/24")),
+        or_not_measured(q.insomnia_severity, |i| format!("{i}/28")),
+    );
+    let _ = writeln!(out, "My complaint: {}", p.complaint);
+    let _ = writeln!(out, "My goal: {}", p.goal);
+}
+
+/// The habits line of a person who gave their habits.
+fn habits_line(h: &Habits, out: &mut String) {
     let caffeine = if h.caffeine_mg_per_day > 0.0 {
         format!(
             "caffeine {} mg/day, last at {}",
@@ -87,25 +129,6 @@ fn persona_lines(p: &Persona, out: &mut String) {
         "Habits: {caffeine}; {alcohol}; {exercise}; screens {} in the 2 h before bed; {naps}.",
         minutes(h.evening_screen_minutes)
     );
-    let symptoms = if p.symptoms.is_empty() {
-        "none".to_string()
-    } else {
-        p.symptoms
-            .iter()
-            .map(|s| s.label())
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    let _ = writeln!(out, "Symptoms I have noticed: {symptoms}.");
-    let q = &p.questionnaires;
-    let _ = writeln!(
-        out,
-        "Questionnaires: Epworth sleepiness scale {}, ISI {}.",
-        or_not_measured(q.epworth, |e| format!("{e}/24")),
-        or_not_measured(q.insomnia_severity, |i| format!("{i}/28")),
-    );
-    let _ = writeln!(out, "My complaint: {}", p.complaint);
-    let _ = writeln!(out, "My goal: {}", p.goal);
 }
 
 /// A table cell: the value, or [`NOT_MEASURED_CELL`] when the device did not record it.

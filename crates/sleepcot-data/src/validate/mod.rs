@@ -244,7 +244,9 @@ pub fn validate(report: &Report) -> Result<(), ReportError> {
             format!("expected an age between {MIN_AGE} and {MAX_AGE}"),
         ));
     }
-    c.range(|| "persona.bmi".into(), report.persona.bmi, 10.0, 80.0)?;
+    if let Some(bmi) = report.persona.known_bmi() {
+        c.range(|| "persona.bmi".into(), bmi, 10.0, 80.0)?;
+    }
     if report.nights.is_empty() {
         return Err(c.fail("nights".into(), 0.0, "expected at least one night"));
     }

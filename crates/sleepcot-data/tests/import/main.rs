@@ -6,6 +6,7 @@ mod detect;
 mod fitbit;
 mod garmin;
 mod oura;
+mod report;
 mod whoop;
 
 use std::path::PathBuf;

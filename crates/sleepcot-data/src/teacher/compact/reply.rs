@@ -1,7 +1,7 @@
 //! The compact recommendation: a rule-by-rule checklist, the red flags, the prioritised answer.
 
 use crate::findings::{Direction, FindingKind, RULES};
-use crate::persona::Persona;
+use crate::persona::{ContextField, NOT_GIVEN, Persona};
 use crate::report::Report;
 use crate::teacher::TeacherOutput;
 use crate::teacher::format::{ANSWER_MARKER, REFERRAL_MARKER, minutes, tag};
@@ -83,8 +83,9 @@ fn sign(direction: Direction, fired: bool) -> &'static str {
     }
 }
 
-/// Why a rule has no value: the habit or schedule it checks does not apply to this person
-/// (`n/a`), or the device did not record the signal (`not measured`).
+/// Why a rule has no value: the person did not give the habits or schedule it checks (`not
+/// given`), they do not apply to this person (`n/a`), or the device did not record the signal
+/// (`not measured`).
 fn absent(kind: FindingKind, persona: &Persona) -> &'static str {
     let habit = matches!(
         kind,
@@ -98,7 +99,11 @@ fn absent(kind: FindingKind, persona: &Persona) -> &'static str {
         kind,
         FindingKind::SocialJetlag | FindingKind::LateSleepPhase
     );
-    if habit || (schedule && persona.work.is_shift_work()) {
+    if (habit && !persona.gives(ContextField::Habits))
+        || (schedule && !persona.gives(ContextField::Work))
+    {
+        NOT_GIVEN
+    } else if habit || (schedule && persona.work.is_shift_work()) {
         "n/a"
     } else {
         "not measured"

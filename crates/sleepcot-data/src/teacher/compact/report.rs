@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::persona::{ExerciseTiming, Persona};
+use crate::persona::{ExerciseTiming, Habits, NOT_GIVEN, Persona};
 use crate::report::{NightSummary, Report};
 use crate::teacher::format::{clock, one_decimal, whole};
 use crate::teacher::render::NOT_MEASURED_CELL;
@@ -16,15 +16,40 @@ fn pair<T>(key: &str, value: Option<T>, show: impl FnOnce(T) -> String) -> Strin
 }
 
 fn person_lines(p: &Persona, bedtime_h: f32, out: &mut String) {
-    let drives = if p.drives { "drives" } else { "no driving" };
+    let drives = match p.known_drives() {
+        Some(true) => "drives",
+        Some(false) => "no driving",
+        None => "driving not given",
+    };
+    let work = p
+        .known_work()
+        .map_or("work schedule not given", |w| w.label());
+    let _ = writeln!(out, "Me: {} y, {}, {work}, {drives}.", p.age, p.sex.label());
+    match p.known_habits() {
+        Some(h) => habits_line(h, bedtime_h, out),
+        None => {
+            let _ = writeln!(out, "Habits: {NOT_GIVEN}.");
+        }
+    }
+    let symptoms = match p.known_symptoms() {
+        None => NOT_GIVEN.to_string(),
+        Some([]) => "none".to_string(),
+        Some(symptoms) => symptoms
+            .iter()
+            .map(|s| s.label())
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    let q = &p.questionnaires;
     let _ = writeln!(
         out,
-        "Me: {} y, {}, {}, {drives}.",
-        p.age,
-        p.sex.label(),
-        p.work.label()
+        "Symptoms: {symptoms}. {}, {}.",
+        pair("Epworth", q.epworth, |e| e.to_string()),
+        pair("ISI", q.insomnia_severity, |i| i.to_string()),
     );
-    let h = &p.habits;
+}
+
+fn habits_line(h: &Habits, bedtime_h: f32, out: &mut String) {
     let caffeine = match h.caffeine_gap_min(bedtime_h) {
         Some(gap) => format!(
             "caffeine {} mg/day, last {}, caffeine to bed {}",
@@ -62,22 +87,6 @@ fn person_lines(p: &Persona, bedtime_h: f32, out: &mut String) {
         out,
         "Habits: {caffeine}; {alcohol}; {exercise}; screens {}; {naps}.",
         h.evening_screen_minutes
-    );
-    let symptoms = if p.symptoms.is_empty() {
-        "none".to_string()
-    } else {
-        p.symptoms
-            .iter()
-            .map(|s| s.label())
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    let q = &p.questionnaires;
-    let _ = writeln!(
-        out,
-        "Symptoms: {symptoms}. {}, {}.",
-        pair("Epworth", q.epworth, |e| e.to_string()),
-        pair("ISI", q.insomnia_severity, |i| i.to_string()),
     );
 }
 
