@@ -40,7 +40,9 @@ pub fn checklist_key(kind: FindingKind) -> &'static str {
 fn short_advice(kind: FindingKind) -> &'static str {
     match kind {
         FindingKind::ShortSleep => "plan at least {min_h} h of sleep with a fixed wake time",
-        FindingKind::LongOnsetLatency => "go to bed only when sleepy and get up after 20 min awake",
+        FindingKind::LongOnsetLatency => {
+            "go to bed only when sleepy and get up when sleep does not come"
+        }
         FindingKind::HighWaso => "keep the bedroom dark, quiet and cool and the rise time fixed",
         FindingKind::FrequentAwakenings => "find what wakes you and keep the room cool and quiet",
         FindingKind::LowEfficiency => "spend less time awake in bed: bed only when sleepy",
