@@ -63,6 +63,16 @@ impl RunDir {
         self.data().join("questions.jsonl")
     }
 
+    /// `DIR/extra`: the named extra evaluation sets ([`crate::extra`]).
+    pub fn extra(&self) -> PathBuf {
+        self.root.join("extra")
+    }
+
+    /// The extra set `name`, a run directory of its own: `DIR/extra/<name>/`.
+    pub fn extra_set(&self, name: &str) -> RunDir {
+        RunDir::new(self.extra().join(name))
+    }
+
     /// `DIR/data/config.json`.
     pub fn data_config(&self) -> PathBuf {
         self.data().join("config.json")
