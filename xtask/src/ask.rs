@@ -179,11 +179,10 @@ pub fn trained_variants(run: &RunDir) -> anyhow::Result<Vec<(String, Objective)>
 /// Loads the variant's students and streams their reply.
 fn ask_student(dir: &Path, report: &Report, args: &AskArgs) -> anyhow::Result<()> {
     let objective = trained_objective(dir)?;
-    let run = RunDir::new(
-        dir.parent()
-            .and_then(Path::parent)
-            .with_context(|| format!("{} is not inside a run's train/ directory", dir.display()))?,
-    );
+    let run =
+        RunDir::new(dir.parent().and_then(Path::parent).with_context(|| {
+            format!("{} is not inside a run's train/ directory", dir.display())
+        })?);
     check_prompts(&run)?;
     let record = prompt_record(report, args.question.as_deref());
     let device = Default::default();
@@ -199,6 +198,11 @@ fn ask_student(dir: &Path, report: &Report, args: &AskArgs) -> anyhow::Result<()
                 TwoStageStudents::One => (load(Stage::Main)?, None),
             };
             let answer_model = answer_model.as_ref().unwrap_or(&rationale_model);
+            eprintln!(
+                "{}: Sci-CoT, the rationale stage then the answer stage ({} tokens at most each)",
+                dir.display(),
+                args.max_new_tokens
+            );
             let rationale = rationale_model
                 .reply_streaming(&record, StudentFormat::RationaleStage, "", print_piece)
                 .map_err(fail)?;
@@ -216,6 +220,11 @@ fn ask_student(dir: &Path, report: &Report, args: &AskArgs) -> anyhow::Result<()
             let format = objective
                 .answer_format()
                 .context("a one-model objective has an answer format")?;
+            eprintln!(
+                "{}: one student, asked in its trained format {format:?} ({} tokens at most)",
+                dir.display(),
+                args.max_new_tokens
+            );
             load(Stage::Main)?
                 .reply_streaming(&record, format, "", print_piece)
                 .map_err(fail)?;

@@ -14,9 +14,9 @@ use anyhow::{Context, bail};
 use clap::Args;
 use sleepcot_data::instructions::StudentFormat;
 use sleepcot_data::teacher::chat::ChatTeacherConfig;
+use sleepcot_eval::extra;
 use sleepcot_eval::prediction::{RationaleSource, VariantKind};
 use sleepcot_eval::student::{Student, StudentPredictor, TwoStagePredictor};
-use sleepcot_eval::extra;
 use sleepcot_model::BackendKind;
 
 use crate::experiment::execute::PredictTask;
@@ -232,7 +232,11 @@ fn predict_questions(args: &EvalArgs, run: &RunDir, file: &Path) -> anyhow::Resu
     let names = crate::experiment::execute::model_free_baselines(
         &set, &sets[0].1, args.seed, false, &options,
     )?;
-    println!("{name}: {} questions; wrote predictions of {}", questions.len(), names.join(", "));
+    println!(
+        "{name}: {} questions; wrote predictions of {}",
+        questions.len(),
+        names.join(", ")
+    );
     for (variant, objective) in crate::ask::trained_variants(run)? {
         let task = PredictTask {
             run,

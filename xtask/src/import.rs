@@ -103,8 +103,10 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<()> {
 
 /// The file name without its extension.
 fn stem(path: &Path) -> String {
-    path.file_stem()
-        .map_or_else(|| "import".to_string(), |s| s.to_string_lossy().into_owned())
+    path.file_stem().map_or_else(
+        || "import".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    )
 }
 
 /// A cell, or `-` when not measured.
@@ -189,22 +191,22 @@ fn print_summary(export: &Export, report: &Report) {
     for r in rows {
         line(r);
     }
-    let mut missing: Vec<String> = report
+    let sdnn = export
+        .nights
+        .iter()
+        .any(|n| matches!(n.hrv_ms, Some((_, HrvKind::Sdnn))));
+    let missing: Vec<String> = report
         .period
         .not_measured()
         .into_iter()
-        .map(str::to_string)
+        .map(|name| match name {
+            "HRV" if sdnn => {
+                "HRV as RMSSD (the device gives SDNN, shown above, which the RMSSD norms do not cover)"
+                    .to_string()
+            }
+            other => other.to_string(),
+        })
         .collect();
-    if export
-        .nights
-        .iter()
-        .any(|n| matches!(n.hrv_ms, Some((_, HrvKind::Sdnn))))
-    {
-        missing.push(
-            "HRV as RMSSD (the device gives SDNN, shown above, which the RMSSD norms do not cover)"
-                .to_string(),
-        );
-    }
     println!(
         "not measured: {}",
         if missing.is_empty() {
@@ -250,7 +252,12 @@ fn print_summary(export: &Export, report: &Report) {
     } else {
         println!("red flags:");
         for r in &report.red_flags {
-            println!("  [{}] {} Next step: {}.", r.kind.label(), r.reason, r.kind.next_step());
+            println!(
+                "  [{}] {} Next step: {}.",
+                r.kind.label(),
+                r.reason,
+                r.kind.next_step()
+            );
         }
     }
 }

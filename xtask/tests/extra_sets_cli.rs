@@ -131,14 +131,27 @@ fn extra_sets_are_scored_per_variant_and_a_student_answers_an_imported_report() 
         );
     }
     let report_md = std::fs::read_to_string(run.join("eval/report.md")).unwrap();
-    assert!(report_md.contains("### Extra test set `exam`"), "{report_md}");
-    assert!(report_md.contains("### Extra test set `myoura`"), "{report_md}");
+    assert!(
+        report_md.contains("### Extra test set `exam`"),
+        "{report_md}"
+    );
+    assert!(
+        report_md.contains("### Extra test set `myoura`"),
+        "{report_md}"
+    );
 
     // One-off: another exam, scored for the trained variant and the baselines.
     let quiz = tmp.path().join("quiz.jsonl");
     std::fs::copy(arc_fixture(), &quiz).unwrap();
     let stdout = ok(&xtask()
-        .args(["eval", "--resamples", "100", "--max-new-tokens", "4", "--run"])
+        .args([
+            "eval",
+            "--resamples",
+            "100",
+            "--max-new-tokens",
+            "4",
+            "--run",
+        ])
         .arg(&run)
         .arg("--questions")
         .arg(&quiz)
@@ -147,13 +160,35 @@ fn extra_sets_are_scored_per_variant_and_a_student_answers_an_imported_report() 
     assert!(stdout.contains("knowledge_accuracy.quiz"), "{stdout}");
     assert!(run.join("extra/quiz/predictions/sci.jsonl").is_file());
 
-    // The Sci-CoT student writes its rationale, then answers from it.
-    let stdout = ok(&xtask()
+    // The Sci-CoT student writes its rationale, then answers from it (a 4-step student's reply
+    // may be blank; the prompt was checked against the run's own records first).
+    let asked = xtask()
         .args(["ask", "--max-new-tokens", "5", "--model"])
         .arg(run.join("train/sci"))
         .arg("--report")
         .arg(&report)
         .output()
-        .unwrap());
-    assert!(!stdout.trim().is_empty(), "{stdout}");
+        .unwrap();
+    ok(&asked);
+    let stderr = String::from_utf8_lossy(&asked.stderr);
+    assert!(
+        stderr.contains("the rationale stage then the answer stage"),
+        "{stderr}"
+    );
+
+    // A directory that is not a trained variant is one sentence.
+    let bad = xtask()
+        .args(["ask", "--model"])
+        .arg(&run)
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success());
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("is not a trained variant's directory"),
+        "{stderr}"
+    );
 }

@@ -39,7 +39,8 @@ pub struct EvalConfig {
     pub tolerance_steps: f64,
     /// Pairs of variants to compare; `None` compares every pair that includes a student (or
     /// every pair, when there is no student).
-    pub comparisons: Option<Vec<(String, String)>>,    /// The extra test sets [`evaluate_run`] scores (`RUN/extra/<name>`, see [`crate::extra`]);
+    pub comparisons: Option<Vec<(String, String)>>,
+    /// The extra test sets [`evaluate_run`] scores (`RUN/extra/<name>`, see [`crate::extra`]);
     /// `None` scores every set found there.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extra_sets: Option<Vec<String>>,
@@ -577,10 +578,11 @@ fn add_extra_set(
     let (scored, _) = evaluate(&test, &predictions, config)?;
     for v in scored.variants {
         if let Some(main) = metrics.variants.iter_mut().find(|m| m.name == v.name) {
-            main.extra.extend(v.metrics.into_iter().map(|m| MetricValue {
-                metric: crate::extra::metric_name(&m.metric, set),
-                ..m
-            }));
+            main.extra
+                .extend(v.metrics.into_iter().map(|m| MetricValue {
+                    metric: crate::extra::metric_name(&m.metric, set),
+                    ..m
+                }));
         }
     }
     Ok(())

@@ -171,13 +171,12 @@ pub fn read_question_file(path: &Path) -> Result<Vec<Question>, EvalError> {
             .collect());
     }
     let source = path.display().to_string();
-    let questions = sleepcot_data::science::format::read_science_jsonl(path).map_err(|e| {
-        EvalError::File {
+    let questions =
+        sleepcot_data::science::format::read_science_jsonl(path).map_err(|e| EvalError::File {
             action: "read",
             path: path.to_path_buf(),
             message: e.to_string(),
-        }
-    })?;
+        })?;
     Ok(questions
         .iter()
         .filter_map(|q| q.to_question(&source))

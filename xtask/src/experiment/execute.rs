@@ -342,8 +342,7 @@ fn baselines(
     options: &RunOptions,
 ) -> anyhow::Result<Vec<String>> {
     let spec = &experiment.spec;
-    let mut names =
-        model_free_baselines(dir, test, spec.seed, spec.science.is_some(), options)?;
+    let mut names = model_free_baselines(dir, test, spec.seed, spec.science.is_some(), options)?;
     let untrained = UntrainedTask {
         experiment,
         run,

@@ -58,7 +58,8 @@ pub fn import_files(paths: &[PathBuf], vendor: Option<Vendor>) -> Result<Export,
         }
     }
     if !oura_files.is_empty() {
-        let files: Vec<(&Path, &[u8])> = oura_files.iter().map(|(p, b)| (*p, b.as_slice())).collect();
+        let files: Vec<(&Path, &[u8])> =
+            oura_files.iter().map(|(p, b)| (*p, b.as_slice())).collect();
         exports.push(oura::parse_files(&files)?);
     }
     let mut merged = Export::default();

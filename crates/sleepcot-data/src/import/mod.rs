@@ -27,8 +27,8 @@
 mod evening;
 mod files;
 pub mod fitbit;
-mod habits;
 pub mod garmin;
+mod habits;
 mod hypnogram;
 mod json;
 pub mod oura;

@@ -35,9 +35,7 @@ impl DateRange {
             return Err(ImportError::EmptyRange { from, to });
         }
         let before = export.nights.len();
-        export
-            .nights
-            .retain(|n| self.contains(Evening::of(n).date));
+        export.nights.retain(|n| self.contains(Evening::of(n).date));
         let dropped = before - export.nights.len();
         super::record::skip_n(export, OUTSIDE, dropped);
         if export.nights.is_empty() {

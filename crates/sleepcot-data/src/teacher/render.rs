@@ -49,7 +49,9 @@ fn persona_lines(p: &Persona, out: &mut String) {
     let chronotype = given(p.known_chronotype(), ContextField::Chronotype, |c| {
         c.label().to_string()
     });
-    let work = given(p.known_work(), ContextField::Work, |w| w.label().to_string());
+    let work = given(p.known_work(), ContextField::Work, |w| {
+        w.label().to_string()
+    });
     let _ = writeln!(
         out,
         "About me: {}-year-old {}, {bmi}, {chronotype}, {work}, {drives}.",

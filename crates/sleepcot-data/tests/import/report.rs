@@ -35,7 +35,10 @@ fn oura_nights_are_rounded_and_dated_by_their_evening() {
     let report = report_of(&oura::parse(&path, &bytes).unwrap());
     let a = &report.nights[0];
     // Bed 2024-03-09 23:00 +01:00: the evening of Saturday 9 March, clock hour 23.0.
-    assert_eq!((a.night, a.weekday, a.is_weekend), (0, Weekday::Saturday, true));
+    assert_eq!(
+        (a.night, a.weekday, a.is_weekend),
+        (0, Weekday::Saturday, true)
+    );
     close(a.bedtime_h, 23.0);
     // TIB 480, TST 435: wake 23:00 + 8 h = 31.0 (07:00); efficiency 435 / 480 = 90.625 → 90.6.
     close(a.time_in_bed_min, 480.0);
@@ -54,7 +57,10 @@ fn oura_nights_are_rounded_and_dated_by_their_evening() {
     close_opt(a.hrv_rmssd_ms, Some(45.0));
     close_opt(a.respiratory_rate, Some(15.1));
     close_opt(a.spo2_mean, Some(96.4));
-    assert_eq!((a.spo2_nadir, a.movement_index, a.sleep_score), (None, None, None));
+    assert_eq!(
+        (a.spo2_nadir, a.movement_index, a.sleep_score),
+        (None, None, None)
+    );
 
     // The DST night: 23:30 +01:00 on Saturday 30 March, 420 min in bed (not 480). The report's
     // wake time is bed + time in bed, 30.5 (06:30), an hour off the 07:30 +02:00 wall clock.
@@ -88,7 +94,10 @@ fn fitbit_garmin_and_whoop_nights_convert_with_hand_computed_values() {
     close_opt(f.deep_pct, Some(17.8));
     close_opt(f.rem_pct, Some(20.1));
     // Fitbit's sleep log has no HRV, heart rate, SpO2 or breathing: not measured.
-    assert_eq!((f.hrv_rmssd_ms, f.resting_hr, f.spo2_mean), (None, None, None));
+    assert_eq!(
+        (f.hrv_rmssd_ms, f.resting_hr, f.spo2_mean),
+        (None, None, None)
+    );
 
     let (path, bytes) = fixture("garmin_sleeps.json");
     let garmin = report_of(&garmin::parse(&path, &bytes).unwrap());
@@ -242,7 +251,10 @@ fn unknown_context_is_not_given_and_its_rules_do_not_fire() {
         "{text}"
     );
     assert!(text.contains("Habits: not given."), "{text}");
-    assert!(text.contains("Symptoms I have noticed: not given."), "{text}");
+    assert!(
+        text.contains("Symptoms I have noticed: not given."),
+        "{text}"
+    );
 }
 
 #[test]
@@ -259,7 +271,10 @@ fn ages_without_norms_and_a_missing_sex_are_one_sentence_errors() {
         ..context(40)
     };
     let err = build_report(&export, &no_sex).unwrap_err();
-    assert!(matches!(err, ImportError::Person { field: "sex", .. }), "{err}");
+    assert!(
+        matches!(err, ImportError::Person { field: "sex", .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("export.json or --sex"), "{err}");
 }
 
