@@ -8,14 +8,18 @@
 //! asks an OpenAI-compatible endpoint (an LLM, or a served student). `--judge` then has an LLM
 //! judge score the recommendations on the paper's three axes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::Args;
 use sleepcot_data::instructions::StudentFormat;
 use sleepcot_data::teacher::chat::ChatTeacherConfig;
+use sleepcot_eval::extra;
 use sleepcot_eval::prediction::{RationaleSource, VariantKind};
 use sleepcot_eval::student::{Student, StudentPredictor, TwoStagePredictor};
+use sleepcot_model::BackendKind;
+
+use crate::experiment::execute::PredictTask;
 use sleepcot_eval::{
     BootstrapConfig, ChatPredictor, EvalConfig, JudgeConfig, LlmJudge, RunDir, RunOptions, TestSet,
 };
@@ -69,6 +73,12 @@ pub struct EvalArgs {
     /// Longest generated answer, in tokens, for `--student` and `--two-stage`.
     #[arg(long, default_value_t = 256)]
     max_new_tokens: usize,
+    /// First score an external multiple-choice file (ARC / OpenBookQA JSONL, or the project's
+    /// question JSONL) as the extra test set named by its stem: every trained variant of the
+    /// run (`train/*/outcome.json`) and the model-free baselines answer it on the CPU, and its
+    /// scores join metrics.json as `<metric>.<stem>`.
+    #[arg(long, value_name = "FILE")]
+    questions: Option<PathBuf>,
 }
 
 /// Splits `NAME=VALUE`, naming the option and the expected shape when it does not fit.
@@ -205,9 +215,53 @@ fn predict_students(args: &EvalArgs, run: &RunDir, test: &TestSet) -> anyhow::Re
     Ok(())
 }
 
+/// Writes the extra question set of `--questions` and has every trained variant and the
+/// model-free baselines answer it; returns the set's name.
+fn predict_questions(args: &EvalArgs, run: &RunDir, file: &Path) -> anyhow::Result<String> {
+    let name = extra::set_name(file)?;
+    let questions = extra::read_question_file(file)?;
+    if questions.is_empty() {
+        bail!(
+            "{} holds no question with four options to score",
+            file.display()
+        );
+    }
+    let set = extra::add_question_set(run, &name, &questions)?;
+    let sets = vec![(set.clone(), TestSet::load(&set)?)];
+    let options = RunOptions::default();
+    let names = crate::experiment::execute::model_free_baselines(
+        &set, &sets[0].1, args.seed, false, &options,
+    )?;
+    println!(
+        "{name}: {} questions; wrote predictions of {}",
+        questions.len(),
+        names.join(", ")
+    );
+    for (variant, objective) in crate::ask::trained_variants(run)? {
+        let task = PredictTask {
+            run,
+            sets: &sets,
+            name: &variant,
+            objective,
+            max_new_tokens: args.max_new_tokens,
+            task_limits: Default::default(),
+            options,
+            backend: "flex".into(),
+        };
+        for line in BackendKind::Flex.run(task)?? {
+            println!("{name}: {line}");
+        }
+    }
+    Ok(name)
+}
+
 /// Evaluates the run and prints where the outputs went.
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let run = RunDir::new(&args.run);
+    let extra_set = match &args.questions {
+        Some(file) => Some(predict_questions(args, &run, file)?),
+        None => None,
+    };
     if args.baselines
         || !args.student.is_empty()
         || !args.two_stage.is_empty()
@@ -241,6 +295,20 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
             .map(|m| format!("{} {:.3}", m.metric, m.value.estimate))
             .collect();
         println!("{:<28} {}", v.name, cells.join("  "));
+    }
+    if let Some(set) = &extra_set {
+        for v in &out.metrics.variants {
+            let suffix = format!(".{set}");
+            let cells: Vec<String> = v
+                .extra
+                .iter()
+                .filter(|m| m.metric.ends_with(&suffix))
+                .map(|m| format!("{} {:.3}", m.metric, m.value.estimate))
+                .collect();
+            if !cells.is_empty() {
+                println!("{:<28} {}", v.name, cells.join("  "));
+            }
+        }
     }
     println!("wrote {}", out.metrics_path.display());
     println!("wrote {}", out.report_path.display());

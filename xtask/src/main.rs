@@ -4,11 +4,13 @@
 //! user needs lives in the crates.
 
 mod alloc;
+mod ask;
 mod audit;
 mod bench;
 mod data;
 mod eval;
 mod experiment;
+mod import;
 mod serve;
 mod train;
 
@@ -48,6 +50,12 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Serve a student over OpenAI's chat-completions API.
     Serve(serve::ServeArgs),
+    /// Import a person's own wearable export (Oura, Fitbit, Apple Health, Garmin, WHOOP) into
+    /// a report with the rule table's findings.
+    Import(import::ImportArgs),
+    /// Ask a trained student (or the expert teacher) about a report: recommendations, or a
+    /// follow-up question.
+    Ask(ask::AskArgs),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +77,8 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Ask(args) => ask::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -40,6 +40,10 @@ pub struct EvalConfig {
     /// Pairs of variants to compare; `None` compares every pair that includes a student (or
     /// every pair, when there is no student).
     pub comparisons: Option<Vec<(String, String)>>,
+    /// The extra test sets [`evaluate_run`] scores (`RUN/extra/<name>`, see [`crate::extra`]);
+    /// `None` scores every set found there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extra_sets: Option<Vec<String>>,
 }
 
 impl Default for EvalConfig {
@@ -48,6 +52,7 @@ impl Default for EvalConfig {
             bootstrap: BootstrapConfig::default(),
             tolerance_steps: DEFAULT_TOLERANCE_STEPS,
             comparisons: None,
+            extra_sets: None,
         }
     }
 }
@@ -189,6 +194,10 @@ pub struct VariantMetrics {
     pub efficiency: Efficiency,
     /// What the LLM judge read of this variant, when the run was judged.
     pub judge: Option<JudgeTally>,
+    /// The metrics of the extra test sets ([`crate::extra`]), named `<metric>.<set>`; empty (and
+    /// not serialised) without extra sets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<MetricValue>,
 }
 
 /// The LLM judge's work on one variant.
@@ -266,9 +275,11 @@ fn pearson(pairs: &[(f64, f64)]) -> Option<f64> {
 
 impl VariantMetrics {
     /// The value of metric `name`, if this variant has it.
+    /// The metric `name`, of the main test split or (`<metric>.<set>`) of an extra set.
     pub fn get(&self, name: &str) -> Option<&Interval> {
         self.metrics
             .iter()
+            .chain(&self.extra)
             .find(|m| m.metric == name)
             .map(|m| &m.value)
     }
@@ -457,6 +468,7 @@ pub fn evaluate(
             metrics,
             efficiency: Efficiency::of(&v.info, &v.rows),
             judge: JudgeTally::of(&v.judgements),
+            extra: Vec::new(),
         });
         all_scores.extend(scores.iter().map(|(_, s)| s.clone()));
         per_variant.push(scores);
@@ -547,6 +559,35 @@ fn comparison_pairs(variants: &[VariantMetrics], config: &EvalConfig) -> Vec<(St
     pairs
 }
 
+/// Scores the predictions of the extra set `set` for the variants among `names` that answered
+/// it, and adds the metrics to those variants as `<metric>.<set>`.
+fn add_extra_set(
+    run: &RunDir,
+    set: &str,
+    names: &[String],
+    config: &EvalConfig,
+    metrics: &mut Metrics,
+) -> Result<(), EvalError> {
+    let dir = run.extra_set(set);
+    let test = TestSet::load(&dir)?;
+    let predictions: Vec<VariantPredictions> = names
+        .iter()
+        .filter(|n| dir.prediction_file(n).is_file())
+        .map(|n| read_predictions(&dir, n, &test))
+        .collect::<Result<_, EvalError>>()?;
+    let (scored, _) = evaluate(&test, &predictions, config)?;
+    for v in scored.variants {
+        if let Some(main) = metrics.variants.iter_mut().find(|m| m.name == v.name) {
+            main.extra
+                .extend(v.metrics.into_iter().map(|m| MetricValue {
+                    metric: crate::extra::metric_name(&m.metric, set),
+                    ..m
+                }));
+        }
+    }
+    Ok(())
+}
+
 /// What [`evaluate_run`] wrote.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunOutputs {
@@ -581,7 +622,14 @@ pub fn evaluate_run(
             Ok(p)
         })
         .collect::<Result<_, EvalError>>()?;
-    let (metrics, scores) = evaluate(&test, &predictions, config)?;
+    let (mut metrics, scores) = evaluate(&test, &predictions, config)?;
+    let sets = match &config.extra_sets {
+        Some(sets) => sets.clone(),
+        None => crate::extra::set_names(run)?,
+    };
+    for set in &sets {
+        add_extra_set(run, set, &names, config, &mut metrics)?;
+    }
     let eval = run.eval();
     let file_err = |path: std::path::PathBuf| {
         move |e: sleepcot_data::io::IoError| EvalError::File {

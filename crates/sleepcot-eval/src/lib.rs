@@ -38,6 +38,7 @@ pub mod chat;
 pub mod efficiency;
 mod error;
 pub mod evaluate;
+pub mod extra;
 pub mod followup;
 pub mod hardware;
 pub mod judge;

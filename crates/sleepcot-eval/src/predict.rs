@@ -10,8 +10,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use sleepcot_data::teacher::{
-    CompactExpertTeacher, ExpertTeacher, FollowUpQuestion, Style, Task, Teacher, TeacherInput,
-    followup::gold_answer,
+    ExpertTeacher, FollowUpQuestion, Style, Task, Teacher, TeacherInput, followup::gold_answer,
 };
 
 use crate::baselines::{RandomLetter, generic_advice};
@@ -166,10 +165,7 @@ pub struct TeacherPredictor {
 /// The expert teacher that wrote `record`'s style: the compact checklist for a compact record,
 /// the full four-step reply otherwise.
 fn teacher_for(record: &sleepcot_data::instructions::InstructionRecord) -> &'static dyn Teacher {
-    match Style::of_system_prompt(record.task, &record.system) {
-        Style::Full => &ExpertTeacher,
-        Style::Compact => &CompactExpertTeacher,
-    }
+    Style::of_system_prompt(record.task, &record.system).expert()
 }
 
 impl Default for TeacherPredictor {

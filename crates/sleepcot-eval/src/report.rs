@@ -270,6 +270,7 @@ pub fn render_report(
         }
         let _ = writeln!(w);
     }
+    extra_section(w, metrics);
     judge_section(w, metrics);
     let _ = writeln!(w, "### Efficiency\n");
     let _ = writeln!(
@@ -336,6 +337,52 @@ pub fn render_report(
         }
     }
     md
+}
+
+/// One table per extra test set ([`crate::extra`]): its metrics per variant, without the
+/// `.<set>` suffix they carry in `metrics.json`.
+fn extra_section(w: &mut String, metrics: &Metrics) {
+    let mut sets: Vec<&str> = metrics
+        .variants
+        .iter()
+        .flat_map(|v| &v.extra)
+        .filter_map(|m| m.metric.rsplit_once('.').map(|(_, set)| set))
+        .collect();
+    sets.sort_unstable();
+    sets.dedup();
+    for set in sets {
+        let names: Vec<&'static str> = metric_specs()
+            .into_iter()
+            .filter(|s| !s.judged)
+            .map(|s| s.name)
+            .filter(|name| {
+                let full = crate::extra::metric_name(name, set);
+                metrics.variants.iter().any(|v| v.get(&full).is_some())
+            })
+            .collect();
+        let _ = writeln!(w, "### Extra test set `{set}`\n");
+        let _ = write!(w, "| variant |");
+        for name in &names {
+            let _ = write!(w, " {name} |");
+        }
+        let _ = writeln!(w);
+        let _ = writeln!(w, "|---|{}", "---|".repeat(names.len()));
+        for v in metrics.variants.iter().filter(|v| {
+            names
+                .iter()
+                .any(|n| v.get(&crate::extra::metric_name(n, set)).is_some())
+        }) {
+            let _ = write!(w, "| {} |", v.name);
+            for name in &names {
+                let cell = v
+                    .get(&crate::extra::metric_name(name, set))
+                    .map_or("–".into(), fmt_interval);
+                let _ = write!(w, " {cell} |");
+            }
+            let _ = writeln!(w);
+        }
+        let _ = writeln!(w);
+    }
 }
 
 /// The LLM judge's table: who judged under which rubric, and the three scores per variant.

@@ -48,6 +48,18 @@ impl RunDir {
         self.root.join("data")
     }
 
+    /// The prompt style the run's data was written in (`data/config.json`); the full style
+    /// when the file is absent or unreadable (runs written before the key existed).
+    pub fn style(&self) -> sleepcot_data::teacher::Style {
+        std::fs::read_to_string(self.data().join("config.json"))
+            .ok()
+            .and_then(|text| {
+                serde_json::from_str::<sleepcot_data::pipeline::DataConfig>(&text).ok()
+            })
+            .map(|c| c.style)
+            .unwrap_or_default()
+    }
+
     /// `DIR/data/instructions/test.jsonl`: the evaluated records.
     pub fn test_split(&self) -> PathBuf {
         self.data().join("instructions").join("test.jsonl")
@@ -61,6 +73,16 @@ impl RunDir {
     /// `DIR/data/questions.jsonl`.
     pub fn questions(&self) -> PathBuf {
         self.data().join("questions.jsonl")
+    }
+
+    /// `DIR/extra`: the named extra evaluation sets ([`crate::extra`]).
+    pub fn extra(&self) -> PathBuf {
+        self.root.join("extra")
+    }
+
+    /// The extra set `name`, a run directory of its own: `DIR/extra/<name>/`.
+    pub fn extra_set(&self, name: &str) -> RunDir {
+        RunDir::new(self.extra().join(name))
     }
 
     /// `DIR/data/config.json`.

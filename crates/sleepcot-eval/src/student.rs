@@ -20,7 +20,7 @@ use burn::tensor::DType;
 use burn::tensor::backend::Backend;
 use sleepcot_data::instructions::{InstructionRecord, StudentFormat};
 use sleepcot_data::teacher::Task;
-use sleepcot_model::tokenizer::{ChatMessage, ChatTokenizer, Role};
+use sleepcot_model::tokenizer::{ChatMessage, ChatTokenizer, Role, TextStream};
 use sleepcot_model::{GenerationConfig, Qwen2Config, Qwen2ForCausalLM, generate, load_pretrained};
 
 use crate::error::EvalError;
@@ -132,6 +132,76 @@ impl<B: Backend> Student<B> {
         self.model.num_params() as u64
     }
 
+    /// The prompt ids of `record` in `format` (reading `rationale` where the format does),
+    /// keeping the last tokens when the prompt leaves no room for `max_new_tokens`.
+    fn prompt_ids(
+        &self,
+        record: &InstructionRecord,
+        format: StudentFormat,
+        rationale: &str,
+    ) -> Result<Vec<u32>, String> {
+        let room = self
+            .model
+            .config
+            .max_position_embeddings
+            .saturating_sub(self.generation.max_new_tokens)
+            .max(1);
+        let turns = format.prompt(record, rationale);
+        let messages = [
+            ChatMessage::new(Role::System, turns[0].content.clone()),
+            ChatMessage::new(Role::User, turns[1].content.clone()),
+        ];
+        let mut ids = self
+            .tokenizer
+            .encode_chat(&messages, true)
+            .map_err(|e| e.to_string())?
+            .ids;
+        if ids.len() > room {
+            ids.drain(..ids.len() - room);
+        }
+        Ok(ids)
+    }
+
+    /// One greedy reply to `record` in `format`, streamed: `on_text` receives each new piece
+    /// of text as soon as it is generated (`cargo xtask ask`). Returns the whole reply, trimmed
+    /// as [`Student::reply`] trims it.
+    pub fn reply_streaming(
+        &self,
+        record: &InstructionRecord,
+        format: StudentFormat,
+        rationale: &str,
+        mut on_text: impl FnMut(&str),
+    ) -> Result<String, String> {
+        let prompt = self.prompt_ids(record, format, rationale)?;
+        let stops = self.generation.stop_tokens.clone();
+        let mut stream = TextStream::new(&self.tokenizer);
+        let mut decode_error = None;
+        let out = generate(&self.model, &[prompt], &self.generation, |_, t| {
+            if stops.contains(&t) {
+                return;
+            }
+            match stream.push(t) {
+                Ok(Some(new)) => on_text(&new),
+                Ok(None) => {}
+                Err(e) => decode_error = Some(e.to_string()),
+            }
+        })
+        .map_err(|e| e.to_string())?;
+        if let Some(e) = decode_error {
+            return Err(e);
+        }
+        let body: Vec<u32> = out.tokens[0]
+            .iter()
+            .copied()
+            .filter(|t| !stops.contains(t))
+            .collect();
+        let (rest, text) = stream.finish(&body).map_err(|e| e.to_string())?;
+        if let Some(rest) = rest {
+            on_text(&rest);
+        }
+        Ok(text.trim().to_string())
+    }
+
     /// Greedy replies to prompts in `format`; `rationales[i]` is what item `i`'s
     /// `AnswerFromRationale` prompt reads. Returns `(text, prompt tokens, new tokens)` per row.
     pub fn reply(
@@ -141,29 +211,13 @@ impl<B: Backend> Student<B> {
         rationales: &[&str],
         timing: &mut BatchTiming,
     ) -> Result<Vec<(String, usize, usize)>, String> {
-        let room = self
-            .model
-            .config
-            .max_position_embeddings
-            .saturating_sub(self.generation.max_new_tokens)
-            .max(1);
-        let mut prompts = Vec::with_capacity(records.len());
-        for (i, record) in records.iter().enumerate() {
-            let turns = format.prompt(record, rationales.get(i).copied().unwrap_or(""));
-            let messages = [
-                ChatMessage::new(Role::System, turns[0].content.clone()),
-                ChatMessage::new(Role::User, turns[1].content.clone()),
-            ];
-            let mut ids = self
-                .tokenizer
-                .encode_chat(&messages, true)
-                .map_err(|e| e.to_string())?
-                .ids;
-            if ids.len() > room {
-                ids.drain(..ids.len() - room);
-            }
-            prompts.push(ids);
-        }
+        let prompts = records
+            .iter()
+            .enumerate()
+            .map(|(i, record)| {
+                self.prompt_ids(record, format, rationales.get(i).copied().unwrap_or(""))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let start = Instant::now();
         let mut first: Option<f64> = None;
         let generation = GenerationConfig {

@@ -52,15 +52,61 @@ pub fn clear(experiment: &Experiment, run: &Path, kind: StageKind) -> anyhow::Re
     Ok(())
 }
 
-/// Removes the prediction files (`.jsonl`, `.parquet`, `.meta.json`) of `names`.
+/// Removes the prediction files (`.jsonl`, `.parquet`, `.meta.json`) of `names`, in the run and
+/// in each of its extra test sets.
 fn remove_predictions(dir: &RunDir, names: &[impl AsRef<str>]) -> anyhow::Result<()> {
-    for name in names {
-        let name = name.as_ref();
-        remove_path(&dir.prediction_file(name))?;
-        remove_path(&dir.prediction_file(name).with_extension("parquet"))?;
-        remove_path(&dir.prediction_meta(name))?;
+    let mut dirs = vec![dir.clone()];
+    for set in sleepcot_eval::extra::set_names(dir)? {
+        dirs.push(dir.extra_set(&set));
+    }
+    for dir in &dirs {
+        for name in names {
+            let name = name.as_ref();
+            remove_path(&dir.prediction_file(name))?;
+            remove_path(&dir.prediction_file(name).with_extension("parquet"))?;
+            remove_path(&dir.prediction_meta(name))?;
+        }
     }
     Ok(())
+}
+
+/// The run's main test set and its extra test sets (`[eval] extra_questions`,
+/// `extra_reports`), each as its run directory and loaded test items. The extra sets are
+/// (re)written from their files first; the writing is deterministic, so the stages that call
+/// this write the same bytes.
+pub fn test_sets(experiment: &Experiment, dir: &RunDir) -> anyhow::Result<Vec<(RunDir, TestSet)>> {
+    // Predict stages run in parallel threads and each writes the sets: one at a time (the
+    // atomic writer's temporary file is named by the process).
+    static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = WRITING.lock().unwrap_or_else(|e| e.into_inner());
+    let eval = &experiment.spec.eval;
+    let mut sets = vec![(dir.clone(), TestSet::load(dir)?)];
+    for file in &eval.extra_questions {
+        let name = sleepcot_eval::extra::set_name(file)?;
+        let questions = sleepcot_eval::extra::read_question_file(file)?;
+        let set = sleepcot_eval::extra::add_question_set(dir, &name, &questions)?;
+        let test = TestSet::load(&set)?;
+        sets.push((set, test));
+    }
+    for file in &eval.extra_reports {
+        let name = sleepcot_eval::extra::set_name(file)?;
+        let report = sleepcot_eval::extra::read_report_file(file)?;
+        let set = sleepcot_eval::extra::add_report_set(dir, &name, &[report])?;
+        let test = TestSet::load(&set)?;
+        sets.push((set, test));
+    }
+    Ok(sets)
+}
+
+/// The names of the experiment's extra test sets.
+pub fn extra_set_names(experiment: &Experiment) -> anyhow::Result<Vec<String>> {
+    experiment
+        .spec
+        .eval
+        .extra_files()
+        .iter()
+        .map(|(_, f)| Ok(sleepcot_eval::extra::set_name(f)?))
+        .collect()
 }
 
 /// The prediction variants a student variant writes: its own name, and for Sci-CoT also the
@@ -181,11 +227,12 @@ pub fn stage(
         }
         StageKind::Predict(i) => {
             let variant = &spec.variants[i];
-            let test = TestSet::load(&dir)?;
+            let sets = test_sets(experiment, &dir)?;
             let task = PredictTask {
                 run: &dir,
-                test: &test,
-                variant,
+                sets: &sets,
+                name: &variant.name,
+                objective: variant.objective,
                 max_new_tokens: spec.eval.max_new_tokens,
                 task_limits: spec.eval.max_new_tokens_per_task.clone(),
                 options: RunOptions {
@@ -198,34 +245,18 @@ pub fn stage(
             Ok(Some(written.join("; ")))
         }
         StageKind::Baselines => {
-            let test = TestSet::load(&dir)?;
             let options = RunOptions {
                 batch_size: spec.eval.batch_size,
                 progress: !quiet,
             };
-            let mut names = if spec.science.is_some() {
-                // The expert teacher and generic sleep advice know nothing of science questions.
-                let items: Vec<_> = test.items().collect();
-                let mut random = RandomLetterPredictor {
-                    letters: RandomLetter { seed: spec.seed },
-                    ..RandomLetterPredictor::default()
-                };
-                vec![
-                    sleepcot_eval::run_predictions(&mut random, &items, &dir, &options)?
-                        .1
-                        .name,
-                ]
-            } else {
-                sleepcot_eval::predict_baselines(&dir, &test, spec.seed, &options)?
-            };
-            let untrained = UntrainedTask {
-                experiment,
-                run,
-                dir: &dir,
-                test: &test,
-                options,
-            };
-            names.push(spec.backend.run(untrained)??);
+            let mut names: Vec<String> = Vec::new();
+            for (set, test) in test_sets(experiment, &dir)? {
+                for name in baselines(experiment, run, &set, &test, &options)? {
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+            }
             Ok(Some(names.join(", ")))
         }
         StageKind::Judge => {
@@ -255,6 +286,7 @@ pub fn stage(
                     seed: spec.seed,
                     ..BootstrapConfig::default()
                 },
+                extra_sets: Some(extra_set_names(experiment)?),
                 ..EvalConfig::default()
             };
             let names = all_variant_names(experiment);
@@ -271,6 +303,56 @@ pub fn stage(
             Ok(Some(path.display().to_string()))
         }
     }
+}
+
+/// The model-free baselines' predictions on one test set (the run's, or an extra set): the
+/// expert teacher, generic advice and random letters; only random letters where the expert
+/// teacher cannot answer (science questions, an extra exam outside the fact bank).
+pub fn model_free_baselines(
+    dir: &RunDir,
+    test: &TestSet,
+    seed: u64,
+    science: bool,
+    options: &RunOptions,
+) -> anyhow::Result<Vec<String>> {
+    let gold_only = test
+        .records
+        .iter()
+        .any(|r| r.teacher == sleepcot_eval::extra::GOLD_ONLY_TEACHER);
+    if !(science || gold_only) {
+        return Ok(sleepcot_eval::predict_baselines(dir, test, seed, options)?);
+    }
+    let items: Vec<_> = test.items().collect();
+    let mut random = RandomLetterPredictor {
+        letters: RandomLetter { seed },
+        ..RandomLetterPredictor::default()
+    };
+    Ok(vec![
+        sleepcot_eval::run_predictions(&mut random, &items, dir, options)?
+            .1
+            .name,
+    ])
+}
+
+/// Every baseline on one test set: the model-free ones, then the untrained student.
+fn baselines(
+    experiment: &Experiment,
+    run: &Path,
+    dir: &RunDir,
+    test: &TestSet,
+    options: &RunOptions,
+) -> anyhow::Result<Vec<String>> {
+    let spec = &experiment.spec;
+    let mut names = model_free_baselines(dir, test, spec.seed, spec.science.is_some(), options)?;
+    let untrained = UntrainedTask {
+        experiment,
+        run,
+        dir,
+        test,
+        options: *options,
+    };
+    names.push(spec.backend.run(untrained)??);
+    Ok(names)
 }
 
 /// The variant name of the untrained student.
@@ -315,24 +397,35 @@ impl BackendTask for UntrainedTask<'_> {
     }
 }
 
-/// Generates one variant's answers on the experiment's backend.
-struct PredictTask<'a> {
-    run: &'a RunDir,
-    test: &'a TestSet,
-    variant: &'a VariantSpec,
-    max_new_tokens: usize,
-    task_limits: std::collections::BTreeMap<sleepcot_data::teacher::Task, usize>,
-    options: RunOptions,
-    backend: String,
+/// `VARIANT_DIR/<stage>/model`: the HF checkpoint a training stage exported.
+pub fn stage_model_dir(variant_dir: &Path, stage: Stage) -> PathBuf {
+    variant_dir.join(stage.dir_name()).join("model")
+}
+
+/// Generates one trained variant's answers on a backend (the experiment's, or the CPU for
+/// `cargo xtask eval --questions`).
+pub struct PredictTask<'a> {
+    /// The run whose `train/<name>/` holds the students.
+    pub run: &'a RunDir,
+    /// The test sets answered: the run's own and/or extra sets.
+    pub sets: &'a [(RunDir, TestSet)],
+    /// The variant's name.
+    pub name: &'a str,
+    /// How it was trained (which students, which answer format).
+    pub objective: Objective,
+    /// Longest reply.
+    pub max_new_tokens: usize,
+    /// Tighter limits on the reply for some tasks.
+    pub task_limits: std::collections::BTreeMap<sleepcot_data::teacher::Task, usize>,
+    /// Batching and progress.
+    pub options: RunOptions,
+    /// The backend's name, for the report.
+    pub backend: String,
 }
 
 impl PredictTask<'_> {
     fn model_dir(&self, stage: Stage) -> PathBuf {
-        self.run
-            .train()
-            .join(&self.variant.name)
-            .join(stage.dir_name())
-            .join("model")
+        stage_model_dir(&self.run.train().join(self.name), stage)
     }
 }
 
@@ -340,19 +433,21 @@ impl BackendTask for PredictTask<'_> {
     type Output = anyhow::Result<Vec<String>>;
 
     fn run<B: Backend>(self, device: B::Device) -> Self::Output {
-        let items: Vec<_> = self.test.items().collect();
         let load = |stage| {
             Student::<B>::load(&self.model_dir(stage), &device, self.max_new_tokens)
                 .map(|s| s.with_task_limits(self.task_limits.clone()))
         };
         let mut written = Vec::new();
         let mut predict = |predictor: &mut dyn Predictor| -> anyhow::Result<()> {
-            let (rows, info) =
-                sleepcot_eval::run_predictions(predictor, &items, self.run, &self.options)?;
-            written.push(format!("{} {} answers", info.name, rows.len()));
+            for (dir, test) in self.sets {
+                let items: Vec<_> = test.items().collect();
+                let (rows, info) =
+                    sleepcot_eval::run_predictions(predictor, &items, dir, &self.options)?;
+                written.push(format!("{} {} answers", info.name, rows.len()));
+            }
             Ok(())
         };
-        match self.variant.objective {
+        match self.objective {
             Objective::TwoStage { students } => {
                 let (rationale, answer) = match students {
                     TwoStageStudents::Two => (load(Stage::Rationale)?, Some(load(Stage::Answer)?)),
@@ -361,7 +456,7 @@ impl BackendTask for PredictTask<'_> {
                 let answer = answer.as_ref().unwrap_or(&rationale);
                 for source in RationaleSource::ALL {
                     predict(&mut TwoStagePredictor::new(
-                        &self.variant.name,
+                        self.name,
                         &rationale,
                         answer,
                         source,
@@ -370,7 +465,7 @@ impl BackendTask for PredictTask<'_> {
                 }
             }
             objective => predict(&mut StudentPredictor {
-                name: self.variant.name.clone(),
+                name: self.name.to_string(),
                 student: load(Stage::Main)?,
                 format: objective
                     .answer_format()

@@ -6,7 +6,7 @@
 //! stage is skipped on the next run and a killed run resumes where it stopped (training from
 //! its newest checkpoint); see [`stage`].
 
-mod execute;
+pub(crate) mod execute;
 pub mod plan;
 pub mod spec;
 pub mod stage;

@@ -137,12 +137,25 @@ impl Plan {
             let hash = stage_hash(&name, &key, &[&data, &tokenizer]);
             trained.push(push(name, StageKind::Train(i), hash));
         }
-        let predict_key = serde_json::json!({
+        let mut predict_key = serde_json::json!({
             "max_new_tokens": spec.eval.max_new_tokens,
             "max_new_tokens_per_task": spec.eval.max_new_tokens_per_task,
             "batch_size": spec.eval.batch_size,
             "backend": spec.backend,
         });
+        let extra = spec.eval.extra_files();
+        if !extra.is_empty() {
+            // The extra test sets are answered by the predict stages: their files' contents
+            // are inputs too (the key is left out without them, so older runs keep their hashes).
+            predict_key["extra"] = extra
+                .iter()
+                .map(|(key, f)| {
+                    let content = std::fs::read(f)
+                        .map_or("missing".to_string(), |b| sleepcot_data::io::sha256_hex(&b));
+                    serde_json::json!([key, f, content])
+                })
+                .collect();
+        }
         let mut predicted = Vec::new();
         for (i, variant) in spec.variants.iter().enumerate() {
             let name = format!("predict.{}", variant.name);

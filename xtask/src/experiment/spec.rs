@@ -99,6 +99,14 @@ pub struct EvalSpec {
     /// `[eval.judge.endpoint]` table); its replies share the teacher's cache in
     /// `data/teacher-cache`.
     pub judge: Option<JudgeConfig>,
+    /// Extra multiple-choice test sets: JSONL files in the ARC / OpenBookQA layouts or the
+    /// project's question layout. Each is scored for every variant and baseline as its own set,
+    /// named by its file stem (`knowledge_accuracy.<stem>` in metrics.json).
+    pub extra_questions: Vec<PathBuf>,
+    /// Extra report test sets: `report.json` files written by `cargo xtask import`. Each is
+    /// scored against its rule-table ground truth, named by its file stem
+    /// (`finding_recall.<stem>`, ...).
+    pub extra_reports: Vec<PathBuf>,
 }
 
 impl Default for EvalSpec {
@@ -110,7 +118,25 @@ impl Default for EvalSpec {
             batch_size: 16,
             resamples: 2000,
             judge: None,
+            extra_questions: Vec::new(),
+            extra_reports: Vec::new(),
         }
+    }
+}
+
+impl EvalSpec {
+    /// The extra test sets, `(key, file)`, questions first.
+    pub fn extra_files(&self) -> Vec<(String, PathBuf)> {
+        let keyed = |key: &str, files: &[PathBuf]| -> Vec<(String, PathBuf)> {
+            files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (format!("eval.{key}[{i}]"), f.clone()))
+                .collect()
+        };
+        let mut files = keyed("extra_questions", &self.extra_questions);
+        files.extend(keyed("extra_reports", &self.extra_reports));
+        files
     }
 }
 
@@ -327,6 +353,23 @@ impl Experiment {
                 )
             })?;
         }
+        let mut sets = std::collections::BTreeSet::new();
+        for (key, file) in self.spec.eval.extra_files() {
+            let name = sleepcot_eval::extra::set_name(&file).map_err(|_| {
+                self.invalid(
+                    &key,
+                    file.display(),
+                    "a file whose stem (the set's name) uses letters, digits, `-`, `_` and `+` only",
+                )
+            })?;
+            if !sets.insert(name) {
+                return Err(self.invalid(
+                    &key,
+                    file.display(),
+                    "a file stem no other extra test set has (it names the set)",
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -336,6 +379,7 @@ impl Experiment {
         if let Some(science) = &self.spec.science {
             files.extend(science.files());
         }
+        files.extend(self.spec.eval.extra_files());
         if let StudentConfig::Scratch {
             tokenizer: Some(path),
             ..

@@ -2,8 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::compact::{compact_system_prompt, compact_user_message};
-use super::{TeacherInput, system_prompt_for, user_message};
+use super::compact::{
+    CompactExpertTeacher, compact_system_prompt, compact_user_message, render_compact_report,
+};
+use super::{
+    ExpertTeacher, Task, Teacher, TeacherInput, question_message, system_prompt, system_prompt_for,
+    user_message,
+};
+use crate::report::Report;
 
 /// How records are written: `full` (the default) for LLM teachers and pretrained students,
 /// `compact` ([`super::compact`]) for from-scratch students on a CPU.
@@ -47,6 +53,32 @@ impl Style {
         match self {
             Style::Full => system_prompt_for(input),
             Style::Compact => compact_system_prompt(input.task()),
+        }
+    }
+
+    /// The system prompt and user message of a follow-up question in the user's own words
+    /// (`cargo xtask ask --question`), which has no computed gold answer.
+    pub fn question_prompts(self, report: &Report, question: &str) -> (String, String) {
+        let user = match self {
+            Style::Full => question_message(report, question),
+            Style::Compact => format!("{}\n\nQuestion: {question}", render_compact_report(report)),
+        };
+        (self.task_system_prompt(Task::FollowUp), user)
+    }
+
+    /// The system prompt of a sleep-domain item of `task` in this style.
+    pub fn task_system_prompt(self, task: Task) -> String {
+        match self {
+            Style::Full => system_prompt(task),
+            Style::Compact => compact_system_prompt(task),
+        }
+    }
+
+    /// The embedded expert teacher that writes this style.
+    pub fn expert(self) -> &'static dyn Teacher {
+        match self {
+            Style::Full => &ExpertTeacher,
+            Style::Compact => &CompactExpertTeacher,
         }
     }
 

@@ -7,7 +7,7 @@ use super::engine::Engine;
 use super::error::ApiError;
 use super::wire::{ChatRequest, Usage};
 use crate::generate::{FinishReason, GenerationConfig};
-use crate::tokenizer::ChatTokenizer;
+use crate::tokenizer::{ChatTokenizer, TextStream};
 
 /// What a finished completion produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,21 +111,12 @@ impl Completer {
         prompt: &PreparedPrompt,
         mut on_text: impl FnMut(&str),
     ) -> Result<Completion, ApiError> {
-        let mut tokens = Vec::new();
-        let mut sent = 0usize;
+        let mut stream = TextStream::new(&self.tokenizer);
         let mut decode_error = None;
-        let mut on_token = |t: u32| {
-            tokens.push(t);
-            match self.tokenizer.decode(&tokens, true) {
-                Ok(text) if !text.ends_with('\u{FFFD}') && text.len() > sent => {
-                    if let Some(new) = text.get(sent..) {
-                        on_text(new);
-                    }
-                    sent = text.len();
-                }
-                Ok(_) => {}
-                Err(e) => decode_error = Some(e.to_string()),
-            }
+        let mut on_token = |t: u32| match stream.push(t) {
+            Ok(Some(new)) => on_text(&new),
+            Ok(None) => {}
+            Err(e) => decode_error = Some(e.to_string()),
         };
         let out = self
             .engine
@@ -135,14 +126,11 @@ impl Completer {
             return Err(ApiError::internal(format!("Decoding failed: {e}")));
         }
         let generated = out.tokens.into_iter().next().unwrap_or_default();
-        let text = self
-            .tokenizer
-            .decode(&generated, true)
+        let (rest, text) = stream
+            .finish(&generated)
             .map_err(|e| ApiError::internal(format!("Decoding failed: {e}")))?;
-        if text.len() > sent
-            && let Some(rest) = text.get(sent..)
-        {
-            on_text(rest);
+        if let Some(rest) = rest {
+            on_text(&rest);
         }
         let finish_reason = match out.finish.first() {
             Some(FinishReason::Stop) => "stop",

@@ -8,10 +8,12 @@ pub mod chat;
 pub mod chat_tokenizer;
 pub mod error;
 pub mod special;
+pub mod stream;
 pub mod train;
 
 pub use chat::{ChatMessage, ChatTemplate, Role};
 pub use chat_tokenizer::{ChatEncoding, ChatTokenizer};
 pub use error::TokenizerError;
 pub use special::SpecialTokens;
+pub use stream::TextStream;
 pub use train::{train_bpe, train_bpe_with};
