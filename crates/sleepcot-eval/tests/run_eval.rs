@@ -147,7 +147,10 @@ fn a_run_is_evaluated_end_to_end() {
 
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out.metrics_path).unwrap()).unwrap();
-    assert!(json["variants"].as_array().unwrap().len() == 7);
+    // expert, generic, random letters, untrained, and Sci-CoT with its own, the teacher's, the
+    // masked teacher's and no rationale.
+    assert_eq!(json["variants"].as_array().unwrap().len(), 8);
+    assert!(m.variant("scicot+masked_teacher_rationale").is_some());
     assert!(dir.path().join("eval/scores.parquet").is_file());
     let report = std::fs::read_to_string(&out.report_path).unwrap();
     for needle in [
