@@ -18,7 +18,7 @@ use sleepcot_data::import::{
 use sleepcot_data::persona::Sex;
 use sleepcot_data::report::{NightSummary, Report};
 use sleepcot_data::teacher::format::{clock, one_decimal, whole};
-use sleepcot_data::teacher::render::NOT_MEASURED_CELL;
+use sleepcot_data::teacher::render::{NOT_MEASURED_CELL, cell};
 
 /// Options of `cargo xtask import`.
 #[derive(Debug, Args)]
@@ -107,11 +107,6 @@ fn stem(path: &Path) -> String {
         || "import".to_string(),
         |s| s.to_string_lossy().into_owned(),
     )
-}
-
-/// A cell, or `-` when not measured.
-fn cell<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {
-    value.map_or_else(|| NOT_MEASURED_CELL.to_string(), show)
 }
 
 /// HRV with the statistic it is (`48 RMSSD`, `52 SDNN`).

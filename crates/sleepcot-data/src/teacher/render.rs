@@ -34,6 +34,20 @@ fn given<T>(value: Option<T>, field: ContextField, show: impl FnOnce(T) -> Strin
     value.map_or_else(|| format!("{} {NOT_GIVEN}", field.label()), show)
 }
 
+/// The reported symptoms as the reports list them: `none`, [`NOT_GIVEN`], or the labels
+/// joined by `; `.
+pub fn symptoms_text(p: &Persona) -> String {
+    match p.known_symptoms() {
+        None => NOT_GIVEN.to_string(),
+        Some([]) => "none".to_string(),
+        Some(symptoms) => symptoms
+            .iter()
+            .map(|s| s.label())
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
 fn persona_lines(p: &Persona, out: &mut String) {
     let drives = given(p.known_drives(), ContextField::Driving, |d| {
         let text = if d {
@@ -64,16 +78,7 @@ fn persona_lines(p: &Persona, out: &mut String) {
             let _ = writeln!(out, "Habits: {NOT_GIVEN}.");
         }
     }
-    let symptoms = match p.known_symptoms() {
-        None => NOT_GIVEN.to_string(),
-        Some([]) => "none".to_string(),
-        Some(symptoms) => symptoms
-            .iter()
-            .map(|s| s.label())
-            .collect::<Vec<_>>()
-            .join("; "),
-    };
-    let _ = writeln!(out, "Symptoms I have noticed: {symptoms}.");
+    let _ = writeln!(out, "Symptoms I have noticed: {}.", symptoms_text(p));
     let q = &p.questionnaires;
     let _ = writeln!(
         out,
@@ -132,7 +137,7 @@ fn habits_line(h: &Habits, out: &mut String) {
 }
 
 /// A table cell: the value, or [`NOT_MEASURED_CELL`] when the device did not record it.
-fn cell<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {
+pub fn cell<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {
     value.map_or_else(|| NOT_MEASURED_CELL.to_string(), show)
 }
 

@@ -5,14 +5,11 @@ use std::fmt::Write as _;
 use crate::persona::{ExerciseTiming, Habits, NOT_GIVEN, Persona};
 use crate::report::{NightSummary, Report};
 use crate::teacher::format::{clock, one_decimal, whole};
-use crate::teacher::render::NOT_MEASURED_CELL;
+use crate::teacher::render::{cell, symptoms_text};
 
-/// `key value`, with [`NOT_MEASURED_CELL`] for a value the device did not record.
+/// `key value`, with [`crate::teacher::render::NOT_MEASURED_CELL`] for a value the device did not record.
 fn pair<T>(key: &str, value: Option<T>, show: impl FnOnce(T) -> String) -> String {
-    format!(
-        "{key} {}",
-        value.map_or_else(|| NOT_MEASURED_CELL.to_string(), show)
-    )
+    format!("{key} {}", cell(value, show))
 }
 
 fn person_lines(p: &Persona, bedtime_h: f32, out: &mut String) {
@@ -31,19 +28,11 @@ fn person_lines(p: &Persona, bedtime_h: f32, out: &mut String) {
             let _ = writeln!(out, "Habits: {NOT_GIVEN}.");
         }
     }
-    let symptoms = match p.known_symptoms() {
-        None => NOT_GIVEN.to_string(),
-        Some([]) => "none".to_string(),
-        Some(symptoms) => symptoms
-            .iter()
-            .map(|s| s.label())
-            .collect::<Vec<_>>()
-            .join("; "),
-    };
     let q = &p.questionnaires;
     let _ = writeln!(
         out,
-        "Symptoms: {symptoms}. {}, {}.",
+        "Symptoms: {}. {}, {}.",
+        symptoms_text(p),
         pair("Epworth", q.epworth, |e| e.to_string()),
         pair("ISI", q.insomnia_severity, |i| i.to_string()),
     );
