@@ -22,6 +22,11 @@ follow_ups_per_report = 1
 val = 0.2
 test = 0.3
 
+[data.knowledge_conditions]
+unseen_facts = 3
+unseen_fact_questions = 6
+trained_phrasing_questions = 6
+
 [student]
 kind = "scratch"
 vocab_size = 400
@@ -122,6 +127,33 @@ fn extra_sets_are_scored_per_variant_and_a_student_answers_an_imported_report() 
             "{variant}: {:?}",
             extra(variant)
         );
+    }
+    // The knowledge conditions the data stage wrote are scored like any extra set, and the
+    // teacher answers them all.
+    for variant in ["sci", "sci+no_rationale", "expert", "random_letter"] {
+        for set in ["trained_phrasing", "unseen_fact"] {
+            let name = format!("knowledge_accuracy.{set}");
+            assert!(
+                extra(variant).contains(&name),
+                "{variant}: {:?}",
+                extra(variant)
+            );
+        }
+    }
+    let expert = metrics["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "expert")
+        .unwrap();
+    for m in expert["extra"].as_array().unwrap() {
+        if m["metric"]
+            .as_str()
+            .unwrap()
+            .starts_with("knowledge_accuracy.")
+        {
+            assert_eq!(m["value"]["estimate"], 1.0, "{m}");
+        }
     }
     for variant in ["sci", "expert", "generic"] {
         assert!(

@@ -17,7 +17,11 @@ use crate::instructions::{
     split_questions,
 };
 use crate::io::{IoError, write_table};
-use crate::knowledge::{KnowledgeError, Question, generate_questions};
+use crate::knowledge::conditions::{
+    TRAINED_PHRASING, UNSEEN_FACT, trained_phrasing_questions, unseen_fact_ids,
+    unseen_question_seed,
+};
+use crate::knowledge::{KnowledgeConditions, KnowledgeError, Question, facts, questions_for_facts};
 use crate::persona::{MixError, PopulationMix};
 use crate::report::{Report, generate_reports};
 use crate::teacher::{
@@ -49,6 +53,10 @@ pub struct DataConfig {
     pub question_splits: Option<SplitFractions>,
     /// How held-out knowledge questions relate to the training ones.
     pub knowledge_split: KnowledgeSplit,
+    /// Further held-out knowledge conditions, each written as its own question set under
+    /// `conditions/` ([`crate::knowledge::conditions`]). Held-out facts leave the main pool.
+    #[serde(skip_serializing_if = "KnowledgeConditions::is_empty")]
+    pub knowledge_conditions: KnowledgeConditions,
     /// Who writes the rationales: `{ kind = "expert" }` (default) or
     /// `{ kind = "chat", base_url = "…", model = "…", api_key_env = "…" }`.
     pub teacher: TeacherConfig,
@@ -70,6 +78,7 @@ impl Default for DataConfig {
             splits: SplitFractions::default(),
             question_splits: None,
             knowledge_split: KnowledgeSplit::default(),
+            knowledge_conditions: KnowledgeConditions::default(),
             teacher: TeacherConfig::default(),
             style: Style::default(),
         }
@@ -140,6 +149,9 @@ pub struct Dataset {
     /// Per task, how many items were left out because the teacher rejected its reply
     /// ([`TeacherError::Rejected`]: the answer disagreed with the gold answer).
     pub rejected: BTreeMap<Task, usize>,
+    /// The extra knowledge conditions' question sets, by name ([`KnowledgeConditions::names`]);
+    /// none of their questions is in `questions`.
+    pub conditions: Vec<(String, Vec<Question>)>,
 }
 
 /// One item to teach, before the teacher has seen it.
@@ -196,6 +208,26 @@ impl Pending<'_> {
     }
 }
 
+/// The folder of the data directory that holds the extra knowledge conditions' question sets
+/// (`<name>.jsonl` and `.parquet`).
+pub const CONDITIONS_DIR: &str = "conditions";
+
+/// How many questions past the main pool to generate as trained-phrasing candidates: the rest
+/// of the pool's last round (stems the pool never asked) and then whole rounds, in which about
+/// one stem in two is a trained one; within what the kept facts can yield.
+fn extra_candidates(conditions: &KnowledgeConditions, kept: &[&str], main: usize) -> usize {
+    if conditions.trained_phrasing_questions == 0 {
+        return 0;
+    }
+    let stems: usize = facts()
+        .iter()
+        .filter(|f| kept.contains(&f.id))
+        .map(|f| f.phrasing_count())
+        .sum();
+    let capacity = crate::knowledge::generator::capacity_of(kept);
+    (2 * stems + 4 * conditions.trained_phrasing_questions).min(capacity.saturating_sub(main))
+}
+
 /// Items are taught in chunks of this size, so progress moves and a network teacher can batch.
 const TEACH_CHUNK: usize = 64;
 
@@ -223,7 +255,22 @@ impl Dataset {
             done: 0,
             total: config.questions,
         });
-        let questions = generate_questions(seed, config.questions)?;
+        let conditions = &config.knowledge_conditions;
+        let unseen = if conditions.unseen_fact_questions > 0 {
+            unseen_fact_ids(seed, conditions.unseen_facts)?
+        } else {
+            Vec::new()
+        };
+        let kept: Vec<&str> = facts()
+            .iter()
+            .map(|f| f.id)
+            .filter(|id| !unseen.contains(id))
+            .collect();
+        // The main pool, then (for the trained-phrasing condition) its continuation: later
+        // rounds of the same generator, so their option sets are new to every stem.
+        let extra = extra_candidates(conditions, &kept, config.questions);
+        let mut questions = questions_for_facts(seed, &kept, config.questions + extra)?;
+        let candidates = questions.split_off(config.questions);
 
         let people: Vec<&str> = reports.iter().map(|r| r.persona.id.as_str()).collect();
         let report_splits = split_people(seed, &people, config.splits)?;
@@ -237,6 +284,31 @@ impl Dataset {
             config.question_splits.unwrap_or(config.splits),
             config.knowledge_split,
         )?;
+
+        let mut condition_sets = Vec::new();
+        if conditions.trained_phrasing_questions > 0 {
+            let training: Vec<&Question> = questions
+                .iter()
+                .zip(&question_splits)
+                .filter(|(_, s)| **s == Split::Train)
+                .map(|(q, _)| q)
+                .collect();
+            let set = trained_phrasing_questions(
+                seed,
+                &training,
+                &candidates,
+                conditions.trained_phrasing_questions,
+            )?;
+            condition_sets.push((TRAINED_PHRASING.to_string(), set));
+        }
+        if !unseen.is_empty() {
+            let set = questions_for_facts(
+                unseen_question_seed(seed),
+                &unseen,
+                conditions.unseen_fact_questions,
+            )?;
+            condition_sets.push((UNSEEN_FACT.to_string(), set));
+        }
 
         let follow_ups: Vec<Vec<FollowUpQuestion>> = reports
             .par_iter()
@@ -287,6 +359,7 @@ impl Dataset {
             questions,
             records,
             rejected,
+            conditions: condition_sets,
         })
     }
 
@@ -304,6 +377,9 @@ impl Dataset {
         for split in Split::ALL {
             let rows: Vec<&InstructionRecord> = self.split(split).collect();
             write_table(&instructions, split.name(), &rows)?;
+        }
+        for (name, set) in &self.conditions {
+            write_table(&dir.join(CONDITIONS_DIR), name, set)?;
         }
         let config = serde_json::to_vec_pretty(&self.config)
             .expect("serialising an in-memory config cannot fail");
@@ -365,6 +441,16 @@ impl DataConfig {
             self.follow_ups_per_report <= 64,
             "at most 64",
         )?;
+        let c = &self.knowledge_conditions;
+        if c.unseen_fact_questions > 0 {
+            crate::knowledge::conditions::unseen_fact_ids(self.seed, c.unseen_facts)?;
+            check(
+                "knowledge_conditions.unseen_facts",
+                c.unseen_facts,
+                c.unseen_facts > 0,
+                "at least 1 when unseen_fact_questions is set",
+            )?;
+        }
         if self.style == Style::Compact && self.teacher != TeacherConfig::Expert {
             return Err(DataError::CompactNeedsExpert);
         }

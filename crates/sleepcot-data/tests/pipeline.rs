@@ -120,3 +120,118 @@ fn bad_configs_are_rejected_with_the_field_named() {
             .contains("unknown field `colour`")
     );
 }
+
+/// The three knowledge conditions: the main test is reworded, `trained_phrasing` reuses a
+/// training stem with new options, and `unseen_fact` asks about facts no record mentions.
+#[test]
+fn knowledge_conditions_hold_out_what_they_say() {
+    use sleepcot_data::knowledge::KnowledgeConditions;
+    use sleepcot_data::knowledge::conditions::{TRAINED_PHRASING, UNSEEN_FACT};
+
+    let mut config = small(11);
+    config.users = 4;
+    config.questions = 400;
+    config.knowledge_conditions = KnowledgeConditions {
+        unseen_facts: 12,
+        unseen_fact_questions: 40,
+        trained_phrasing_questions: 60,
+    };
+    let data = generate(&config);
+    assert_eq!(data.questions.len(), 400);
+    let names: Vec<&str> = data.conditions.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, [TRAINED_PHRASING, UNSEEN_FACT]);
+    let set = |name: &str| &data.conditions.iter().find(|(n, _)| n == name).unwrap().1;
+
+    let knowledge = |split: Split| {
+        data.records
+            .iter()
+            .filter(move |r| r.task == Task::Knowledge && r.split == split)
+    };
+    let question = |id: &str| {
+        let qid = id.strip_prefix("kq-").unwrap();
+        data.questions.iter().find(|q| q.id == qid).unwrap()
+    };
+    let trained: BTreeSet<(&str, usize)> = knowledge(Split::Train)
+        .map(|r| question(&r.id))
+        .map(|q| (q.fact_id.as_str(), q.phrasing))
+        .collect();
+
+    // (b) The main test never asks a trained stem.
+    for r in knowledge(Split::Test) {
+        let q = question(&r.id);
+        assert!(
+            !trained.contains(&(q.fact_id.as_str(), q.phrasing)),
+            "{}",
+            q.id
+        );
+    }
+    // (a) Every trained-phrasing question asks a trained stem, with an option set no
+    // question of the main pool used.
+    let phrased = set(TRAINED_PHRASING);
+    assert_eq!(phrased.len(), 60);
+    for q in phrased {
+        assert!(
+            trained.contains(&(q.fact_id.as_str(), q.phrasing)),
+            "{}",
+            q.id
+        );
+        assert!(
+            data.questions.iter().all(|m| m.id != q.id),
+            "{} is in the pool",
+            q.id
+        );
+    }
+    // (c) No record of any split and no question of the pool is about an unseen fact.
+    let unseen = set(UNSEEN_FACT);
+    assert_eq!(unseen.len(), 40);
+    let unseen_facts: BTreeSet<&str> = unseen.iter().map(|q| q.fact_id.as_str()).collect();
+    assert!(unseen_facts.len() > 1);
+    assert!(
+        data.questions
+            .iter()
+            .all(|q| !unseen_facts.contains(q.fact_id.as_str()))
+    );
+    for r in &data.records {
+        let fact = r.fact_id.as_deref().unwrap_or("");
+        assert!(
+            !unseen_facts.contains(fact),
+            "{} is about an unseen fact",
+            r.id
+        );
+    }
+
+    // Written beside the main data, and the same again for the same seed.
+    let dir = tempfile::tempdir().unwrap();
+    data.write(dir.path()).unwrap();
+    let back: Vec<sleepcot_data::knowledge::Question> =
+        read_jsonl(&dir.path().join("conditions/unseen_fact.jsonl")).unwrap();
+    assert_eq!(&back, unseen);
+    assert_eq!(generate(&config), data);
+
+    // Without conditions, the data is what it was: the same pool as the bank's generator.
+    let plain = generate(&small(11));
+    assert!(plain.conditions.is_empty());
+    assert_eq!(
+        plain.questions,
+        sleepcot_data::knowledge::generate_questions(11, 200).unwrap()
+    );
+    let too_many = KnowledgeConditions {
+        unseen_facts: 10_000,
+        unseen_fact_questions: 1,
+        trained_phrasing_questions: 0,
+    };
+    let err = Dataset::generate(
+        &DataConfig {
+            knowledge_conditions: too_many,
+            ..small(0)
+        },
+        &ExpertTeacher,
+        &|_| {},
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("knowledge_conditions.unseen_facts"),
+        "{err}"
+    );
+}

@@ -37,6 +37,7 @@ pub fn clear(experiment: &Experiment, run: &Path, kind: StageKind) -> anyhow::Re
                 "questions.jsonl",
                 "questions.parquet",
                 "config.json",
+                sleepcot_data::pipeline::CONDITIONS_DIR,
             ] {
                 remove_path(&dir.data().join(name))?;
             }
@@ -81,6 +82,14 @@ pub fn test_sets(experiment: &Experiment, dir: &RunDir) -> anyhow::Result<Vec<(R
     let _one_at_a_time = WRITING.lock().unwrap_or_else(|e| e.into_inner());
     let eval = &experiment.spec.eval;
     let mut sets = vec![(dir.clone(), TestSet::load(dir)?)];
+    let conditions = dir.data().join(sleepcot_data::pipeline::CONDITIONS_DIR);
+    for name in experiment.condition_set_names() {
+        let file = conditions.join(format!("{name}.jsonl"));
+        let questions = sleepcot_eval::extra::read_question_file(&file)?;
+        let set = sleepcot_eval::extra::add_question_set(dir, name, &questions)?;
+        let test = TestSet::load(&set)?;
+        sets.push((set, test));
+    }
     for file in &eval.extra_questions {
         let name = sleepcot_eval::extra::set_name(file)?;
         let questions = sleepcot_eval::extra::read_question_file(file)?;
@@ -98,15 +107,17 @@ pub fn test_sets(experiment: &Experiment, dir: &RunDir) -> anyhow::Result<Vec<(R
     Ok(sets)
 }
 
-/// The names of the experiment's extra test sets.
+/// The names of the experiment's extra test sets: the knowledge conditions, then the `[eval]` files.
 pub fn extra_set_names(experiment: &Experiment) -> anyhow::Result<Vec<String>> {
-    experiment
-        .spec
-        .eval
-        .extra_files()
-        .iter()
-        .map(|(_, f)| Ok(sleepcot_eval::extra::set_name(f)?))
-        .collect()
+    let mut names: Vec<String> = experiment
+        .condition_set_names()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    for (_, file) in experiment.spec.eval.extra_files() {
+        names.push(sleepcot_eval::extra::set_name(&file)?);
+    }
+    Ok(names)
 }
 
 /// The prediction variants a student variant writes: its own name, and for Sci-CoT also the

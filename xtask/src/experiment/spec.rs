@@ -353,7 +353,11 @@ impl Experiment {
                 )
             })?;
         }
-        let mut sets = std::collections::BTreeSet::new();
+        let mut sets: std::collections::BTreeSet<String> = self
+            .condition_set_names()
+            .into_iter()
+            .map(String::from)
+            .collect();
         for (key, file) in self.spec.eval.extra_files() {
             let name = sleepcot_eval::extra::set_name(&file).map_err(|_| {
                 self.invalid(
@@ -366,11 +370,20 @@ impl Experiment {
                 return Err(self.invalid(
                     &key,
                     file.display(),
-                    "a file stem no other extra test set has (it names the set)",
+                    "a file stem no other extra test set or knowledge condition has (it names the set)",
                 ));
             }
         }
         Ok(())
+    }
+
+    /// The knowledge conditions' test sets the data stage writes (`[data.knowledge_conditions]`;
+    /// none for a science experiment).
+    pub fn condition_set_names(&self) -> Vec<&'static str> {
+        match self.spec.science {
+            None => self.spec.data.knowledge_conditions.names(),
+            Some(_) => Vec::new(),
+        }
     }
 
     /// Every local file the experiment reads, with the key that names it.

@@ -15,6 +15,26 @@ pub enum KnowledgeError {
         /// Number of distinct questions the bank can produce.
         capacity: usize,
     },
+    /// More facts were to be held out than leave one to train on.
+    #[error(
+        "data config field `knowledge_conditions.unseen_facts` is {requested}, but the bank has {facts} facts; hold out fewer than {facts}"
+    )]
+    TooManyUnseenFacts {
+        /// Facts asked to be held out.
+        requested: usize,
+        /// Facts in the bank.
+        facts: usize,
+    },
+    /// The trained phrasings' unused option sets cannot fill the trained-phrasing condition.
+    #[error(
+        "data config field `knowledge_conditions.trained_phrasing_questions` is {requested}, but the trained phrasings have only {available} unused option sets; ask for at most {available}"
+    )]
+    TooFewTrainedPhrasings {
+        /// Questions asked for.
+        requested: usize,
+        /// Questions the trained phrasings could yield.
+        available: usize,
+    },
     /// A question names a fact id that is not in the bank.
     #[error("question {question_id} names fact_id {fact_id:?}, which is not in the knowledge bank")]
     UnknownFact {

@@ -56,6 +56,15 @@ pub fn capacity() -> usize {
     facts().iter().map(fact_capacity).sum()
 }
 
+/// The number of distinct questions the named facts can yield (unknown ids count for nothing).
+pub fn capacity_of(fact_ids: &[&str]) -> usize {
+    facts()
+        .iter()
+        .filter(|f| fact_ids.contains(&f.id))
+        .map(fact_capacity)
+        .sum()
+}
+
 /// `n` distinct questions over the whole bank, deterministic in `seed`.
 ///
 /// Fails with [`KnowledgeError::TooManyQuestions`] when `n` exceeds [`capacity`].

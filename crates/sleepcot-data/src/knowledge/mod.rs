@@ -8,6 +8,7 @@
 //! thought for one question.
 
 pub mod answer;
+pub mod conditions;
 pub mod error;
 pub mod fact;
 mod facts;
@@ -19,6 +20,7 @@ pub mod reading;
 pub mod value;
 
 pub use answer::{Answer, Unit};
+pub use conditions::KnowledgeConditions;
 pub use error::KnowledgeError;
 pub use fact::{Fact, Phrasing, Topic, fact, facts};
 pub use generator::{capacity, generate_questions, questions_for_facts};

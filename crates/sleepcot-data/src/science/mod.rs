@@ -203,6 +203,7 @@ impl Dataset {
             questions: questions.into_iter().map(|(q, _)| q).collect(),
             records,
             rejected,
+            conditions: Vec::new(),
         };
         Ok((dataset, counts))
     }
