@@ -162,7 +162,7 @@ fn extra_sets_are_scored_per_variant_and_a_student_answers_an_imported_report() 
             extra(variant)
         );
     }
-    let report_md = std::fs::read_to_string(run.join("eval/report.md")).unwrap();
+    let report_md = std::fs::read_to_string(run.join("eval/appendix.md")).unwrap();
     assert!(
         report_md.contains("### Extra test set `exam`"),
         "{report_md}"
@@ -170,6 +170,14 @@ fn extra_sets_are_scored_per_variant_and_a_student_answers_an_imported_report() 
     assert!(
         report_md.contains("### Extra test set `myoura`"),
         "{report_md}"
+    );
+    // The headline carries the knowledge conditions beside the main knowledge column.
+    let headline = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert!(
+        headline.contains(
+            "| knowledge_accuracy | knowledge_accuracy.exam | knowledge_accuracy.trained_phrasing | knowledge_accuracy.unseen_fact |"
+        ),
+        "{headline}"
     );
 
     // One-off: another exam, scored for the trained variant and the baselines.

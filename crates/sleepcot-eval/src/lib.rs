@@ -41,6 +41,7 @@ pub mod evaluate;
 pub mod extra;
 pub mod followup;
 pub mod hardware;
+pub mod headline;
 pub mod judge;
 pub mod knowledge;
 pub mod masking;

@@ -22,7 +22,8 @@ pub fn fmt_interval(i: &Interval) -> String {
     format!("{:.3} [{:.3}, {:.3}]", i.estimate, i.lower, i.upper)
 }
 
-fn fmt_diff(i: &Interval) -> String {
+/// `+0.12 [+0.05, +0.19]`.
+pub fn fmt_diff(i: &Interval) -> String {
     format!("{:+.3} [{:+.3}, {:+.3}]", i.estimate, i.lower, i.upper)
 }
 

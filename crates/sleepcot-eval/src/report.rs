@@ -155,17 +155,57 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or("–".to_string(), |v| v.to_string())
 }
 
-/// Renders `report.md` for `metrics`, with `plots` (paths under `DIR/eval`) embedded.
-pub fn render_report(
-    metrics: &Metrics,
-    plots: &[PathBuf],
-    data_config: Option<&serde_json::Value>,
-    hardware: &Hardware,
-    eval_dir: &Path,
-) -> String {
+/// Writes a `## Figures` section embedding `plots`, linked relative to `base` (the folder of
+/// the page that embeds them).
+pub fn figures(w: &mut String, plots: &[PathBuf], base: &Path) {
+    if plots.is_empty() {
+        return;
+    }
+    let _ = writeln!(w, "## Figures\n");
+    for p in plots {
+        let rel = p.strip_prefix(base).unwrap_or(p);
+        let name = p
+            .file_stem()
+            .map_or(String::new(), |s| s.to_string_lossy().into_owned());
+        let _ = writeln!(w, "![{name}]({})\n", rel.display());
+    }
+}
+
+/// The file name of the appendix beside `report.md` in `DIR/eval`.
+pub const APPENDIX: &str = "appendix.md";
+
+/// Renders `eval/report.md`: the headline ([`crate::headline`]), the figures (`plots`, paths
+/// under `DIR/eval`) and a link to the appendix with every table.
+pub fn render_summary(metrics: &Metrics, plots: &[PathBuf], eval_dir: &Path) -> String {
     let mut md = String::new();
     let w = &mut md;
     let _ = writeln!(w, "# Evaluation report\n");
+    let refs = crate::headline::References {
+        label_only: metrics
+            .variants
+            .iter()
+            .find(|v| v.name == "label_only")
+            .map(|v| v.name.as_str()),
+    };
+    crate::headline::render_headline(w, metrics, refs);
+    figures(w, plots, eval_dir);
+    let _ = writeln!(
+        w,
+        "Every metric, the reading of each comparison, the efficiency table and every paired difference: [{APPENDIX}]({APPENDIX})."
+    );
+    md
+}
+
+/// Renders the appendix (`eval/appendix.md`): the setup, the reading, every metric per task,
+/// the extra sets, the judge, efficiency, and every paired difference.
+pub fn render_report(
+    metrics: &Metrics,
+    data_config: Option<&serde_json::Value>,
+    hardware: &Hardware,
+) -> String {
+    let mut md = String::new();
+    let w = &mut md;
+    let _ = writeln!(w, "# Evaluation appendix\n");
     let _ = writeln!(w, "## Setup\n");
     let seed = data_config
         .and_then(|c| c.get("seed"))
@@ -300,16 +340,6 @@ pub fn render_report(
         w,
         "\nLatency is the wall time of the batch an answer was generated in; peak RSS is the generating process's high-water mark when the variant finished, so it includes whatever ran before it in that process."
     );
-    if !plots.is_empty() {
-        let _ = writeln!(w, "\n## Figures\n");
-        for p in plots {
-            let rel = p.strip_prefix(eval_dir).unwrap_or(p);
-            let name = p
-                .file_stem()
-                .map_or(String::new(), |s| s.to_string_lossy().into_owned());
-            let _ = writeln!(w, "![{name}]({})\n", rel.display());
-        }
-    }
     if !metrics.comparisons.is_empty() {
         let _ = writeln!(w, "## Paired differences\n");
         let _ = writeln!(
@@ -320,18 +350,14 @@ pub fn render_report(
         let _ = writeln!(w, "|---|---|---|---:|---|");
         for spec in metric_specs() {
             for c in metrics.comparisons.iter().filter(|c| c.metric == spec.name) {
-                let d = &c.difference;
                 let _ = writeln!(
                     w,
-                    "| {} | {} | {} | {} | {:+.3} [{:+.3}, {:+.3}]{} |",
+                    "| {} | {} | {} | {} | {} |",
                     c.metric,
                     c.a,
                     c.b,
-                    d.n,
-                    d.estimate,
-                    d.lower,
-                    d.upper,
-                    if d.excludes_zero() { " ✱" } else { "" }
+                    c.difference.n,
+                    crate::headline::diff_cell(Some(c.difference))
                 );
             }
         }
@@ -441,7 +467,8 @@ fn judge_section(w: &mut String, metrics: &Metrics) {
     }
 }
 
-/// Writes `DIR/eval/report.md` for `metrics` and the PNG `plots`; returns its path.
+/// Writes `DIR/eval/report.md` (headline and the PNG `plots`) and `DIR/eval/appendix.md`
+/// (every table) for `metrics`; returns the report's path.
 pub fn write_report(
     run: &RunDir,
     metrics: &Metrics,
@@ -450,18 +477,16 @@ pub fn write_report(
     let data_config = std::fs::read_to_string(run.data_config())
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
-    let text = render_report(
-        metrics,
-        plots,
-        data_config.as_ref(),
-        &Hardware::detect(),
-        &run.eval(),
-    );
+    let write = |path: PathBuf, text: String| {
+        write_bytes_atomic(&path, text.as_bytes()).map_err(|e| EvalError::File {
+            action: "write",
+            path: path.clone(),
+            message: e.to_string(),
+        })
+    };
+    let appendix = render_report(metrics, data_config.as_ref(), &Hardware::detect());
+    write(run.eval().join(APPENDIX), appendix)?;
     let path = run.eval().join("report.md");
-    write_bytes_atomic(&path, text.as_bytes()).map_err(|e| EvalError::File {
-        action: "write",
-        path: path.clone(),
-        message: e.to_string(),
-    })?;
+    write(path.clone(), render_summary(metrics, plots, &run.eval()))?;
     Ok(path)
 }

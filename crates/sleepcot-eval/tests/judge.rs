@@ -199,7 +199,7 @@ fn judge_scores_become_metrics_and_the_cache_replays_them() {
     assert_eq!(agreement.judge_metric, "judge_personalisation");
     assert_eq!(agreement.metric, "finding_recall");
     assert!(agreement.pearson_r.unwrap() > 0.5, "{agreement:?}");
-    let report = std::fs::read_to_string(&out.report_path).unwrap();
+    let report = std::fs::read_to_string(out.report_path.with_file_name("appendix.md")).unwrap();
     assert!(
         report.contains("### LLM judge (recommendations)"),
         "{report}"

@@ -152,7 +152,24 @@ fn a_run_is_evaluated_end_to_end() {
     assert_eq!(json["variants"].as_array().unwrap().len(), 8);
     assert!(m.variant("scicot+masked_teacher_rationale").is_some());
     assert!(dir.path().join("eval/scores.parquet").is_file());
+    // The report opens with the headline and embeds the plots; every table is in the appendix
+    // it links to.
     let report = std::fs::read_to_string(&out.report_path).unwrap();
+    for needle in [
+        "## Headline",
+        "| scicot+masked_teacher_rationale | ablation |",
+        "| expert | teacher |",
+        "## Key comparisons",
+        "## What the numbers show",
+        "On `knowledge_accuracy` the best student",
+        "![accuracy](plots/accuracy.png)",
+        "![loss](plots/loss.png)",
+        "[appendix.md](appendix.md)",
+    ] {
+        assert!(report.contains(needle), "{needle} missing in\n{report}");
+    }
+    assert!(!report.contains("## Paired differences"), "{report}");
+    let appendix = std::fs::read_to_string(dir.path().join("eval/appendix.md")).unwrap();
     for needle in [
         "## Setup",
         "data seed: 5",
@@ -160,12 +177,10 @@ fn a_run_is_evaluated_end_to_end() {
         "### knowledge",
         "### recommendation",
         "### Efficiency",
-        "![accuracy](plots/accuracy.png)",
-        "![loss](plots/loss.png)",
         "## Paired differences",
         "Sci-CoT `scicot`",
     ] {
-        assert!(report.contains(needle), "{needle} missing in\n{report}");
+        assert!(appendix.contains(needle), "{needle} missing in\n{appendix}");
     }
     let stems: Vec<String> = out
         .plots

@@ -7,8 +7,9 @@ use anyhow::Context;
 use sleepcot_data::io::write_bytes_atomic;
 use sleepcot_eval::RunDir;
 use sleepcot_eval::evaluate::Metrics;
-use sleepcot_eval::hardware::Hardware;
-use sleepcot_eval::report::render_report;
+use sleepcot_eval::headline;
+use sleepcot_eval::report::{APPENDIX, figures};
+use sleepcot_train::Objective;
 use sleepcot_train::TrainOutcome;
 
 use super::StageRun;
@@ -39,8 +40,10 @@ fn read_outcome(run: &Path, variant: &str) -> Option<TrainOutcome> {
     serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }
 
-/// Writes `run/report.md`: the experiment, the time of each stage, the students' training,
-/// then the evaluation report with its plots (linked from `eval/plots/`).
+/// Writes `run/report.md`, the page a person reads first: the experiment, the headline table,
+/// the key comparisons and what they show, the plots, then the time of each stage and the
+/// students' training. Every other table is in the appendix (`eval/appendix.md`), linked from
+/// it.
 pub fn write_report(experiment: &Experiment, run: &Path) -> anyhow::Result<PathBuf> {
     let spec = &experiment.spec;
     let metrics = read_metrics(run)?;
@@ -58,6 +61,23 @@ pub fn write_report(experiment: &Experiment, run: &Path) -> anyhow::Result<PathB
         spec.backend,
         experiment.path.display()
     );
+    let label_only = spec
+        .variants
+        .iter()
+        .find(|v| matches!(v.objective, Objective::LabelOnly))
+        .map(|v| v.name.as_str());
+    headline::render_headline(w, &metrics, headline::References { label_only });
+    let eval_dir = RunDir::new(run).eval();
+    let mut plots: Vec<PathBuf> = std::fs::read_dir(eval_dir.join("plots"))
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "png"))
+                .collect()
+        })
+        .unwrap_or_default();
+    plots.sort();
+    // Relative to the run directory, the plot links are `eval/plots/…`.
+    figures(w, &plots, run);
     let _ = writeln!(w, "## Stages\n\n| stage | wall time |\n|---|---:|");
     let stages = Stages::new(run);
     let plan = Plan::new(experiment, run);
@@ -95,25 +115,10 @@ pub fn write_report(experiment: &Experiment, run: &Path) -> anyhow::Result<PathB
             );
         }
     }
-    let _ = writeln!(w);
-    let eval_dir = RunDir::new(run).eval();
-    let mut plots: Vec<PathBuf> = std::fs::read_dir(eval_dir.join("plots"))
-        .map(|d| {
-            d.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "png"))
-                .collect()
-        })
-        .unwrap_or_default();
-    plots.sort();
-    let data_config = serde_json::to_value(spec.data_config()).ok();
-    // Rendering relative to the run directory makes the plot links `eval/plots/…`.
-    md.push_str(&render_report(
-        &metrics,
-        &plots,
-        data_config.as_ref(),
-        &Hardware::detect(),
-        run,
-    ));
+    let _ = writeln!(
+        w,
+        "\n## Appendix\n\nThe setup, the reading of every comparison, every metric per task and test set, efficiency, and every paired difference: [eval/{APPENDIX}](eval/{APPENDIX}).\n"
+    );
     let path = run.join("report.md");
     write_bytes_atomic(&path, md.as_bytes())
         .with_context(|| format!("could not write {}", path.display()))?;
