@@ -105,6 +105,7 @@ fn run_train(args: &TrainBenchArgs) -> anyhow::Result<()> {
             "shape": shape.name(),
             "backend": backend.to_string(),
             "threads": threads(),
+            "kernels": sleepcot_model::fused::kernel_path().name(),
             "mode": result.mode,
             "dtype": precision.to_string(),
             "batch": result.batch,
@@ -116,9 +117,10 @@ fn run_train(args: &TrainBenchArgs) -> anyhow::Result<()> {
         println!("{line}");
     } else {
         println!(
-            "{} {} on {backend}: {:.1} training tok/s ({} x {}, {} steps, {} trainable parameters)",
+            "{} {} on {backend} ({} CPU kernels): {:.1} training tok/s ({} x {}, {} steps, {} trainable parameters)",
             shape.name(),
             result.mode,
+            sleepcot_model::fused::kernel_path().name(),
             result.train_tok_s,
             result.batch,
             result.seq,
@@ -144,6 +146,7 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<()> {
             "dtype": args.dtype.to_ascii_lowercase(),
             "backend": backend.to_string(),
             "threads": threads,
+            "kernels": sleepcot_model::fused::kernel_path().name(),
             "prompt_tokens": result.prompt_tokens,
             "decode_tokens": result.decode_tokens,
             "prefill_tok_s": result.prefill_tok_s,
@@ -152,9 +155,10 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<()> {
         println!("{line}");
     } else {
         println!(
-            "{} {} on {backend}: prefill {:.1} tok/s ({} tokens), decode {:.2} tok/s ({} tokens)",
+            "{} {} on {backend} ({} CPU kernels): prefill {:.1} tok/s ({} tokens), decode {:.2} tok/s ({} tokens)",
             shape.name(),
             args.dtype,
+            sleepcot_model::fused::kernel_path().name(),
             result.prefill_tok_s,
             result.prompt_tokens,
             result.decode_tok_s,

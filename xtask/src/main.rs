@@ -68,7 +68,12 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let result = match &cli.command {
+    // A bad SLEEPCOT_CPU_KERNELS is an error here, before any kernel runs without it.
+    let result = match sleepcot_model::fused::kernel_path_from_env() {
+        Ok(path) => sleepcot_model::fused::set_kernel_path(path).map_err(anyhow::Error::from),
+        Err(e) => Err(e.into()),
+    };
+    let result = result.and_then(|()| match &cli.command {
         Command::Experiment(args) => experiment::run(args),
         Command::List { dir } => experiment::list(dir),
         Command::Data(args) => data::run(args),
@@ -79,7 +84,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Import(args) => import::run(args),
         Command::Ask(args) => ask::run(args),
-    };
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

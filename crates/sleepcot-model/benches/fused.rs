@@ -1,13 +1,18 @@
 //! Criterion benchmarks of the fused CPU kernels against the composed tensor operations they
 //! replace, forward and backward on `Autodiff<Flex>` at the `tiny` training shape (batch 4 × 256
 //! tokens, 4 heads over 2 key/value heads of width 64, hidden 256, intermediate 704).
-//! Throughput is in tokens. Run with `cargo bench -p sleepcot-model --bench fused`.
+//! Throughput is in tokens. A second group times the row reductions (the cross-entropy's
+//! log-sum-exp over an 8,192-token vocabulary) on each instruction set this CPU has; the kernel
+//! path in use is printed first and named in the group. Run with
+//! `cargo bench -p sleepcot-model --bench fused` (`SLEEPCOT_CPU_KERNELS=avx2` caps the path).
 
 use burn::backend::{Autodiff, Flex};
 use burn::tensor::{Distribution, Tensor, TensorData};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sleepcot_model::fused::lanes::{KernelPath, exp_sum_on, max_on};
 use sleepcot_model::fused::{
-    attention, composed_attention, composed_rms_norm, composed_swiglu, rms_norm, swiglu,
+    attention, composed_attention, composed_rms_norm, composed_swiglu, kernel_path, rms_norm,
+    swiglu,
 };
 
 type Ad = Autodiff<Flex>;
@@ -32,7 +37,9 @@ fn causal() -> Tensor<Ad, 5> {
 }
 
 fn bench(c: &mut Criterion) {
-    let mut group = c.benchmark_group("fused_vs_composed_fwd_bwd");
+    let path = kernel_path();
+    println!("CPU kernel path: {}", path.name());
+    let mut group = c.benchmark_group(format!("fused_vs_composed_fwd_bwd/{}", path.name()));
     group.throughput(Throughput::Elements((BATCH * SEQ) as u64));
     group.sample_size(20);
 
@@ -80,6 +87,36 @@ fn bench(c: &mut Criterion) {
                     composed_rms_norm(x.clone(), weight.clone(), 1e-6)
                 };
                 out.sum().backward()
+            })
+        });
+    }
+    group.finish();
+
+    // Log-sum-exp of 64 rows of an 8,192-token vocabulary, per instruction set.
+    const VOCAB: usize = 8192;
+    let logits: Vec<f32> = (0..64 * VOCAB)
+        .map(|i| ((i * 7919) % 1000) as f32 / 50.0 - 10.0)
+        .collect();
+    let mut group = c.benchmark_group("log_sum_exp_rows");
+    group.throughput(Throughput::Elements(64));
+    for path in [KernelPath::Composed, KernelPath::Avx2, KernelPath::Avx512] {
+        if path > KernelPath::detect() {
+            continue;
+        }
+        let name = if path == KernelPath::Composed {
+            "portable"
+        } else {
+            path.name()
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                logits
+                    .chunks_exact(VOCAB)
+                    .map(|row| {
+                        let m = max_on(path, row);
+                        m + exp_sum_on(path, row, m).ln()
+                    })
+                    .sum::<f32>()
             })
         });
     }

@@ -20,7 +20,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Tensor, TensorData, TensorPrimitive};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
-use sleepcot_model::fused::{CpuRoute, buffer, exp, record, retype, tracked_input};
+use sleepcot_model::fused::{CpuRoute, buffer, lanes, record, retype, tracked_input};
 
 /// Rows per rayon task: enough work per task to amortise the scheduling.
 const ROWS_PER_TASK: usize = 8;
@@ -159,11 +159,12 @@ fn backward(state: &State, g: f32) -> FlexTensor {
                     });
                     continue;
                 }
-                let lse = state.lse[r];
                 let target = state.targets[r] as usize;
-                for (k, (d, &v)) in row.iter_mut().zip(source).enumerate() {
-                    let onehot = if k == target { scale } else { 0.0 };
-                    d.write(scale * exp(v - lse) - onehot);
+                lanes::scaled_exp(row, source, state.lse[r], scale);
+                if let Some(slot) = row.get_mut(target) {
+                    // SAFETY: `scaled_exp` wrote every element of the row.
+                    let at_target = unsafe { slot.assume_init() };
+                    slot.write(at_target - scale);
                 }
             }
         });
@@ -175,12 +176,11 @@ fn backward(state: &State, g: f32) -> FlexTensor {
 
 /// `max + ln Σ exp(x − max)` of one row.
 fn log_sum_exp(row: &[f32]) -> f32 {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let max = lanes::max(row);
     if !max.is_finite() {
         return max;
     }
-    let sum: f32 = row.iter().map(|&v| exp(v - max)).sum();
-    max + sum.ln()
+    max + lanes::exp_sum(row, max).ln()
 }
 
 #[cfg(test)]

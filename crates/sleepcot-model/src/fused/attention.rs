@@ -20,8 +20,8 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{DType, Tensor};
 use burn_flex::FlexTensor;
 
-use super::exp::exp;
 use super::gemm::{Mat, product};
+use super::lanes;
 use super::route::{
     CpuRoute, Shared, buffer, contiguous, for_each_task, record, retype, tracked_input, wrap,
 };
@@ -428,14 +428,9 @@ fn forward(
 
 /// In-place softmax of one row.
 fn softmax_row(row: &mut [f32]) {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0f32;
-    for x in row.iter_mut() {
-        *x = exp(*x - max);
-        sum += *x;
-    }
-    let inv = 1.0 / sum;
-    row.iter_mut().for_each(|x| *x *= inv);
+    let max = lanes::max(row);
+    let sum = lanes::exp_in_place(row, max);
+    lanes::scale(row, 1.0 / sum);
 }
 
 /// The gradients of `q`, `k` and `v` given the output's gradient `dout`.
@@ -483,7 +478,7 @@ fn backward(state: &State, dout: &FlexTensor) -> [FlexTensor; 3] {
                 s.key_product(dv_at, pm.t(), dom, accumulate);
             }
             for (drow, prow) in ds.chunks_exact_mut(s.keys).zip(p.chunks_exact(s.keys)) {
-                let dot: f32 = drow.iter().zip(prow).map(|(d, p)| d * p).sum();
+                let dot = lanes::dot(drow, prow);
                 drow.iter_mut()
                     .zip(prow)
                     .for_each(|(d, &p)| *d = p * (*d - dot) * s.scale());

@@ -15,12 +15,14 @@
 mod attention;
 mod exp;
 mod gemm;
+pub mod lanes;
 mod rmsnorm;
 mod route;
 mod swiglu;
 
 pub use attention::{attention, cached_attention, composed_attention, grouped_attention};
 pub use exp::exp;
+pub use lanes::{KernelPath, kernel_path, kernel_path_from_env, set_kernel_path};
 pub use rmsnorm::{composed_rms_norm, rms_norm};
 pub use route::{CpuRoute, TrackedTensor, buffer, record, retype, tracked_input};
 pub use swiglu::{composed_swiglu, swiglu};

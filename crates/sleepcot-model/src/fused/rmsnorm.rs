@@ -82,7 +82,7 @@ fn forward(x: &FlexTensor, weight: &FlexTensor, eps: f32) -> (FlexTensor, Vec<f3
         let first = task * ROWS;
         for (r, (o, inv)) in out.chunks_exact_mut(hidden).zip(inv).enumerate() {
             let x = &xs[(first + r) * hidden..][..hidden];
-            let mean = x.iter().map(|v| v * v).sum::<f32>() / hidden as f32;
+            let mean = super::lanes::dot(x, x) / hidden as f32;
             *inv = 1.0 / (mean + eps).sqrt();
             for ((o, &x), &w) in o.iter_mut().zip(x).zip(w) {
                 *o = x * *inv * w;

@@ -20,14 +20,17 @@ pub enum CpuRoute {
     Plain,
     /// `B` is `Autodiff<Flex>`: the forward pass and an autodiff node for the backward pass.
     Tracked,
-    /// Any other backend: the composed tensor operations.
+    /// Any other backend, or the CPU one on a CPU without AVX2 ([`super::KernelPath`]): the
+    /// composed tensor operations.
     Composed,
 }
 
 impl CpuRoute {
     /// The route for backend `B` when every input has dtype `dtypes` (only f32 is fused).
     pub fn of<B: Backend>(dtypes: &[DType]) -> Self {
-        if dtypes.iter().any(|&d| d != DType::F32) {
+        if dtypes.iter().any(|&d| d != DType::F32)
+            || super::lanes::kernel_path() == super::lanes::KernelPath::Composed
+        {
             Self::Composed
         } else if TypeId::of::<B>() == TypeId::of::<Autodiff<Flex>>() {
             Self::Tracked
@@ -170,6 +173,11 @@ mod tests {
     /// composed form with itself).
     #[test]
     fn the_cpu_backend_is_recognised() {
+        if super::super::lanes::kernel_path() == super::super::KernelPath::Composed {
+            // This CPU has no AVX2: everything takes the composed path.
+            assert_eq!(CpuRoute::of::<Flex>(&[DType::F32]), CpuRoute::Composed);
+            return;
+        }
         assert_eq!(CpuRoute::of::<Flex>(&[DType::F32]), CpuRoute::Plain);
         assert_eq!(
             CpuRoute::of::<Autodiff<Flex>>(&[DType::F32, DType::F32]),
