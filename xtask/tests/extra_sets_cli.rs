@@ -38,7 +38,8 @@ max_steps = 4
 max_len = 512
 truncate = true
 eval_every = 4
-checkpoint_every = 4
+checkpoint_every = 2
+keep_checkpoints = 2
 progress = false
 
 [[variants]]
@@ -49,6 +50,7 @@ objective = { kind = "two_stage", students = "one" }
 max_new_tokens = 6
 batch_size = 8
 resamples = 100
+curve_items = 2
 extra_questions = ["EXAM"]
 extra_reports = ["REPORT"]
 "#;
@@ -171,12 +173,39 @@ fn extra_sets_are_scored_per_variant_and_a_student_answers_an_imported_report() 
         report_md.contains("### Extra test set `myoura`"),
         "{report_md}"
     );
+    // The learning curve: each task's main metric at both kept checkpoints, on two validation
+    // items per task, drawn into the report.
+    let curve: Vec<serde_json::Value> = std::fs::read_to_string(run.join("curves/sci.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let steps: std::collections::BTreeSet<u64> =
+        curve.iter().map(|p| p["step"].as_u64().unwrap()).collect();
+    assert_eq!(steps.into_iter().collect::<Vec<_>>(), [2, 4], "{curve:?}");
+    for point in &curve {
+        assert!(point["tokens"].as_u64().unwrap() > 0, "{point}");
+        assert!(point["n"].as_u64().unwrap() <= 2, "{point}");
+    }
+    let metrics_seen: std::collections::BTreeSet<&str> = curve
+        .iter()
+        .map(|p| p["metric"].as_str().unwrap())
+        .collect();
+    assert!(
+        metrics_seen.contains("knowledge_accuracy"),
+        "{metrics_seen:?}"
+    );
+    assert!(run.join("eval/plots/learning_curves.png").is_file());
     // The headline carries the knowledge conditions beside the main knowledge column.
     let headline = std::fs::read_to_string(run.join("report.md")).unwrap();
     assert!(
         headline.contains(
             "| knowledge_accuracy | knowledge_accuracy.exam | knowledge_accuracy.trained_phrasing | knowledge_accuracy.unseen_fact |"
         ),
+        "{headline}"
+    );
+    assert!(
+        headline.contains("eval/plots/learning_curves.png"),
         "{headline}"
     );
 

@@ -35,6 +35,7 @@ pub mod answer_parse;
 pub mod baselines;
 pub mod bootstrap;
 pub mod chat;
+pub mod curves;
 pub mod efficiency;
 mod error;
 pub mod evaluate;

@@ -1,6 +1,6 @@
 //! The report's figures, each written as PNG and SVG: metric bars with confidence intervals
-//! per variant, training and validation loss curves, accuracy against parameter count, and
-//! decode speed.
+//! per variant, training and validation loss curves, learning curves on the validation subset,
+//! accuracy against parameter count, and decode speed.
 //!
 //! Text is drawn with a subset of DejaVu Sans embedded in the binary (`assets/`), through
 //! plotters' `ab_glyph` feature, so no system font or fontconfig is needed. A [`Figure`] names
@@ -447,6 +447,106 @@ pub fn loss_curves(fig: &Figure, rows: &[LossRow]) -> Result<[PathBuf; 2], EvalE
     let chart = Curves {
         rows,
         variants: distinct(rows.iter().map(|r| r.variant.as_str())),
+    };
+    render(fig, &chart)
+}
+
+struct LearningCurves<'a> {
+    points: &'a [crate::curves::CurvePoint],
+    variants: Vec<&'a str>,
+    metrics: Vec<&'a str>,
+}
+
+impl Chart for LearningCurves<'_> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        title: &str,
+    ) -> DrawResult<DB> {
+        let root = root.titled(title, ("sans-serif", 26))?;
+        let max_tokens = self
+            .points
+            .iter()
+            .map(|p| p.tokens)
+            .max()
+            .unwrap_or(0)
+            .max(1) as f64;
+        let panels = root.split_evenly((1, self.metrics.len().max(1)));
+        for (panel, metric) in panels.iter().zip(&self.metrics) {
+            let n = self
+                .points
+                .iter()
+                .filter(|p| p.metric == *metric)
+                .map(|p| p.n)
+                .max()
+                .unwrap_or(0);
+            let mut chart = ChartBuilder::on(panel)
+                .caption(format!("{metric} (n = {n})"), ("sans-serif", 18))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(45)
+                .build_cartesian_2d(0f64..max_tokens * 1.02, 0f64..1.0)?;
+            chart
+                .configure_mesh()
+                .x_desc("training tokens")
+                .x_labels(4)
+                .x_label_formatter(&|x| human_count(*x))
+                .label_style(("sans-serif", 13))
+                .draw()?;
+            for (j, variant) in self.variants.iter().enumerate() {
+                let c = colour(j);
+                let mut line: Vec<(f64, f64)> = self
+                    .points
+                    .iter()
+                    .filter(|p| p.variant == *variant && p.metric == *metric)
+                    .map(|p| (p.tokens as f64, p.value))
+                    .collect();
+                if line.is_empty() {
+                    continue;
+                }
+                line.sort_by(|a, b| a.0.total_cmp(&b.0));
+                chart
+                    .draw_series(LineSeries::new(line.clone(), c.stroke_width(2)))?
+                    .label(variant.to_string())
+                    .legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 18, y)], c.stroke_width(2))
+                    });
+                chart.draw_series(line.iter().map(|&p| Circle::new(p, 4, c.filled())))?;
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 13))
+                .draw()?;
+        }
+        Ok(())
+    }
+}
+
+/// Each task's main metric on the validation subset against training tokens, one panel per
+/// metric and one colour per variant ([`crate::curves`]).
+pub fn learning_curves(
+    fig: &Figure,
+    points: &[crate::curves::CurvePoint],
+) -> Result<[PathBuf; 2], EvalError> {
+    if points.is_empty() {
+        return Err(data_error(fig, "there are no curve points to draw"));
+    }
+    if let Some(p) = points.iter().find(|p| !p.value.is_finite()) {
+        return Err(data_error(
+            fig,
+            format!(
+                "variant {} has a non-finite {} at step {}",
+                p.variant, p.metric, p.step
+            ),
+        ));
+    }
+    let chart = LearningCurves {
+        points,
+        variants: distinct(points.iter().map(|p| p.variant.as_str())),
+        metrics: distinct(points.iter().map(|p| p.metric.as_str())),
     };
     render(fig, &chart)
 }

@@ -114,6 +114,16 @@ pub fn draw_plots(run: &RunDir, metrics: &Metrics) -> Result<Vec<PathBuf>, EvalE
         );
         written.push(loss_curves(&fig, &losses)?[0].clone());
     }
+    let curves = crate::curves::read_curves(run)?;
+    if !curves.is_empty() {
+        let mut fig = Figure::new(
+            dir.join("learning_curves"),
+            "Main metric on the validation subset at each checkpoint",
+        );
+        fig.width = 1500;
+        fig.height = 560;
+        written.push(crate::plots::learning_curves(&fig, &curves)?[0].clone());
+    }
     let sizes: Vec<SizePoint> = metrics
         .variants
         .iter()

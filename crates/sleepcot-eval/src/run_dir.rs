@@ -14,11 +14,15 @@
 //!     <variant>.meta.json         [`crate::prediction::VariantInfo`]: kind, parameters, speed
 //!   judge/                        written by [`crate::judge::judge_run`] (optional)
 //!     <variant>.jsonl, .parquet   one [`crate::judge::Judgement`] per judged recommendation
+//!   curves/                     learning curves (optional, [`crate::curves`])
+//!     predictions/<variant>_step<N>.jsonl   each checkpoint's answers to the validation subset
+//!     <variant>.jsonl             each task's main metric per checkpoint of the variant
 //!   eval/                         written by [`crate::evaluate::evaluate_run`]
 //!     metrics.json                every metric with its interval, and the paired comparisons
 //!     scores.jsonl, .parquet      per-item scores of every variant
 //!     plots/*.png, *.svg          the figures
-//!     report.md                   the report, embedding `plots/*.png`
+//!     report.md                   the headline, embedding `plots/*.png`
+//!     appendix.md                 every table
 //! ```
 //!
 //! A variant name is a file stem: letters, digits, `-`, `_`, `.` and `+`. Sci-CoT students
@@ -118,6 +122,12 @@ impl RunDir {
     /// `DIR/judge/<variant>.jsonl`.
     pub fn judge_file(&self, variant: &str) -> PathBuf {
         self.judge().join(format!("{variant}.jsonl"))
+    }
+
+    /// `DIR/curves`: the learning curves' validation answers (`predictions/`) and points
+    /// (`<variant>.jsonl`), see [`crate::curves`].
+    pub fn curves(&self) -> PathBuf {
+        self.root.join("curves")
     }
 
     /// `DIR/eval`: metrics, scores, plots and the report.

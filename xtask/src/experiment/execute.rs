@@ -46,6 +46,7 @@ pub fn clear(experiment: &Experiment, run: &Path, kind: StageKind) -> anyhow::Re
         StageKind::Train(i) => remove_path(&dir.train().join(&spec.variants[i].name))?,
         StageKind::Predict(i) => remove_predictions(&dir, &variant_names(&spec.variants[i]))?,
         StageKind::Baselines => remove_predictions(&dir, &super::BASELINE_NAMES)?,
+        StageKind::Curves(i) => remove_curve(&dir, &spec.variants[i].name)?,
         StageKind::Judge => remove_path(&dir.judge())?,
         StageKind::Eval => remove_path(&dir.eval())?,
         StageKind::Report => remove_path(&run.join("report.md"))?,
@@ -66,6 +67,23 @@ fn remove_predictions(dir: &RunDir, names: &[impl AsRef<str>]) -> anyhow::Result
             remove_path(&dir.prediction_file(name))?;
             remove_path(&dir.prediction_file(name).with_extension("parquet"))?;
             remove_path(&dir.prediction_meta(name))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes a variant's learning curve and the checkpoint answers behind it.
+fn remove_curve(dir: &RunDir, name: &str) -> anyhow::Result<()> {
+    remove_path(&sleepcot_eval::curves::curve_file(dir, name))?;
+    let answers = RunDir::new(dir.curves()).predictions();
+    let prefix = format!("{name}_step");
+    for entry in std::fs::read_dir(&answers).into_iter().flatten().flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if file
+            .strip_prefix(&prefix)
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        {
+            remove_path(&entry.path())?;
         }
     }
     Ok(())
@@ -162,6 +180,7 @@ pub fn cost(experiment: &Experiment, kind: StageKind) -> usize {
             Objective::TwoStage { .. } => 4,
             _ => 1,
         },
+        StageKind::Curves(_) => 1,
         _ => 0,
     }
 }
@@ -254,6 +273,26 @@ pub fn stage(
             };
             let written = spec.backend.run(task)??;
             Ok(Some(written.join("; ")))
+        }
+        StageKind::Curves(i) => {
+            let variant = &spec.variants[i];
+            let subset = sleepcot_eval::curves::validation_subset(&dir, spec.eval.curve_items)?;
+            let task = CurveTask {
+                run: &dir,
+                subset: &subset,
+                name: &variant.name,
+                objective: variant.objective,
+                max_new_tokens: spec.eval.max_new_tokens,
+                task_limits: spec.eval.max_new_tokens_per_task.clone(),
+                options: RunOptions {
+                    batch_size: spec.eval.batch_size,
+                    progress: !quiet,
+                },
+                backend: spec.backend.to_string(),
+            };
+            let curve = spec.backend.run(task)??;
+            sleepcot_eval::curves::write_curve(&dir, &variant.name, &curve.points)?;
+            Ok(Some(curve.summary))
         }
         StageKind::Baselines => {
             let options = RunOptions {
@@ -411,6 +450,146 @@ impl BackendTask for UntrainedTask<'_> {
 /// `VARIANT_DIR/<stage>/model`: the HF checkpoint a training stage exported.
 pub fn stage_model_dir(variant_dir: &Path, stage: Stage) -> PathBuf {
     variant_dir.join(stage.dir_name()).join("model")
+}
+
+/// A variant's learning curve and the line the stage prints about it.
+pub struct Curve {
+    /// Every checkpoint's points.
+    pub points: Vec<sleepcot_eval::curves::CurvePoint>,
+    /// What was scored, or why nothing was.
+    pub summary: String,
+}
+
+/// Scores each kept checkpoint of one variant on the validation subset, on a backend.
+pub struct CurveTask<'a> {
+    /// The run whose `train/<name>/<stage>/checkpoints/` hold the checkpoints.
+    pub run: &'a RunDir,
+    /// The fixed validation subset.
+    pub subset: &'a TestSet,
+    /// The variant's name.
+    pub name: &'a str,
+    /// How it was trained.
+    pub objective: Objective,
+    /// Longest reply.
+    pub max_new_tokens: usize,
+    /// Tighter limits on the reply for some tasks.
+    pub task_limits: std::collections::BTreeMap<sleepcot_data::teacher::Task, usize>,
+    /// Batching and progress.
+    pub options: RunOptions,
+    /// The backend's name.
+    pub backend: String,
+}
+
+impl BackendTask for CurveTask<'_> {
+    type Output = anyhow::Result<Curve>;
+
+    fn run<B: Backend>(self, device: B::Device) -> Self::Output {
+        let variant_dir = self.run.train().join(self.name);
+        let stages: Vec<Stage> = match self.objective {
+            Objective::TwoStage {
+                students: TwoStageStudents::Two,
+            } => vec![Stage::Rationale, Stage::Answer],
+            _ => vec![Stage::Main],
+        };
+        // step → checkpoint directory, per stage; and the training tokens by each step.
+        let mut checkpoints = Vec::new();
+        let mut tokens = Vec::new();
+        for stage in &stages {
+            let stage_dir = variant_dir.join(stage.dir_name());
+            let mut by_step = std::collections::BTreeMap::new();
+            for dir in sleepcot_train::checkpoint::list(&stage_dir)? {
+                let state = sleepcot_train::checkpoint::read_state(&dir)?;
+                // A LoRA checkpoint holds only its adapter; its curve is not drawn.
+                if dir.join("config.json").is_file() {
+                    by_step.insert(state.step, dir);
+                }
+            }
+            checkpoints.push(by_step);
+            tokens.push(sleepcot_eval::curves::tokens_by_step(
+                &stage_dir.join("metrics.csv"),
+            )?);
+        }
+        let steps: Vec<usize> = checkpoints[0]
+            .keys()
+            .copied()
+            .filter(|s| checkpoints.iter().all(|c| c.contains_key(s)))
+            .collect();
+        if steps.is_empty() {
+            return Ok(Curve {
+                points: Vec::new(),
+                summary: format!(
+                    "{}: no full-model checkpoint kept (set [loop] checkpoint_every and keep_checkpoints)",
+                    self.name
+                ),
+            });
+        }
+        let items: Vec<_> = self.subset.items().collect();
+        let answers = RunDir::new(self.run.curves());
+        let mut points = Vec::new();
+        for &step in &steps {
+            let load = |k: usize| {
+                Student::<B>::load(&checkpoints[k][&step], &device, self.max_new_tokens)
+                    .map(|s| s.with_task_limits(self.task_limits.clone()))
+            };
+            let name = format!("{}_step{step}", self.name);
+            let (rows, info) = match self.objective {
+                Objective::TwoStage { .. } => {
+                    let rationale = load(0)?;
+                    let answer = if stages.len() > 1 {
+                        Some(load(1)?)
+                    } else {
+                        None
+                    };
+                    let mut predictor = TwoStagePredictor::new(
+                        &name,
+                        &rationale,
+                        answer.as_ref().unwrap_or(&rationale),
+                        RationaleSource::Own,
+                        &self.backend,
+                    );
+                    sleepcot_eval::run_predictions(&mut predictor, &items, &answers, &self.options)?
+                }
+                objective => {
+                    let mut predictor = StudentPredictor {
+                        name: name.clone(),
+                        student: load(0)?,
+                        format: objective
+                            .answer_format()
+                            .expect("every one-model objective has an answer format"),
+                        kind: VariantKind::Student,
+                        backend: self.backend.clone(),
+                    };
+                    sleepcot_eval::run_predictions(&mut predictor, &items, &answers, &self.options)?
+                }
+            };
+            let seen: u64 = tokens
+                .iter()
+                .map(|t| t.range(..=step).next_back().map_or(0, |(_, n)| *n))
+                .sum();
+            points.extend(sleepcot_eval::curves::score_checkpoint(
+                self.subset,
+                info,
+                rows,
+                self.name,
+                step,
+                seen,
+            )?);
+        }
+        Ok(Curve {
+            summary: format!(
+                "{}: {} checkpoints (steps {}) on {} validation items",
+                self.name,
+                steps.len(),
+                steps
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                items.len()
+            ),
+            points,
+        })
+    }
 }
 
 /// Generates one trained variant's answers on a backend (the experiment's, or the CPU for

@@ -23,6 +23,8 @@ pub enum StageKind {
     Predict(usize),
     /// Write the teacher's and the model-free baselines' predictions.
     Baselines,
+    /// Score variant `i`'s kept checkpoints on the validation subset: `curves/<name>.jsonl`.
+    Curves(usize),
     /// Ask the LLM judge to score the recommendations: `judge/<variant>.jsonl`.
     Judge,
     /// Score every variant: `eval/metrics.json`, scores, plots.
@@ -38,7 +40,8 @@ impl StageKind {
             StageKind::Data => "data",
             StageKind::Tokenizer => "tokenizer",
             StageKind::Train(_) => "train",
-            StageKind::Predict(_) | StageKind::Baselines => "predict",
+            // The learning curves are predictions too, on the validation subset.
+            StageKind::Predict(_) | StageKind::Baselines | StageKind::Curves(_) => "predict",
             StageKind::Judge => "judge",
             StageKind::Eval => "eval",
             StageKind::Report => "report",
@@ -171,6 +174,17 @@ impl Plan {
             });
             let hash = stage_hash("predict.baselines", &key, &[&data, &tokenizer]);
             predicted.push(push("predict.baselines".into(), StageKind::Baselines, hash));
+        }
+        if spec.eval.curve_items > 0 {
+            let key = serde_json::json!({
+                "curve_items": spec.eval.curve_items,
+                "predict": predict_key,
+            });
+            for (i, variant) in spec.variants.iter().enumerate() {
+                let name = format!("curves.{}", variant.name);
+                let hash = stage_hash(&name, &key, &[&data, &trained[i]]);
+                predicted.push(push(name, StageKind::Curves(i), hash));
+            }
         }
         if let Some(judge) = &spec.eval.judge {
             // Where replies are cached and how many requests run at once change no score.

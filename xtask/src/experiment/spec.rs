@@ -107,6 +107,10 @@ pub struct EvalSpec {
     /// scored against its rule-table ground truth, named by its file stem
     /// (`finding_recall.<stem>`, ...).
     pub extra_reports: Vec<PathBuf>,
+    /// Validation items per task answered at every kept checkpoint of every variant, for the
+    /// learning curves (`[loop] checkpoint_every` and `keep_checkpoints` set the checkpoints);
+    /// 0, the default, draws none.
+    pub curve_items: usize,
 }
 
 impl Default for EvalSpec {
@@ -120,6 +124,7 @@ impl Default for EvalSpec {
             judge: None,
             extra_questions: Vec::new(),
             extra_reports: Vec::new(),
+            curve_items: 0,
         }
     }
 }
