@@ -205,6 +205,19 @@ fn bad_experiment_files_are_one_sentence_errors() {
         ),
         (SMALL.replace("lr = 0.003", "lr = -1.0"), "optim.lr"),
         (
+            SMALL
+                .replace("val = 0.2", "val = 0.0")
+                .replace("resamples = 200", "resamples = 200\ncurve_items = 4"),
+            "eval.curve_items",
+        ),
+        (
+            SMALL.replace(
+                "test = 0.3",
+                "test = 0.3\n\n[data.knowledge_conditions]\nunseen_facts = 100000\nunseen_fact_questions = 5",
+            ),
+            "knowledge_conditions.unseen_facts",
+        ),
+        (
             format!(
                 "{SMALL}[eval.judge]\nmax_items = 0\nendpoint = {{ base_url = \"http://127.0.0.1:9/v1\", model = \"j\" }}\n"
             ),

@@ -343,6 +343,13 @@ impl Experiment {
         if e.batch_size == 0 {
             return Err(self.invalid("eval.batch_size", 0, "at least 1"));
         }
+        if e.curve_items > 0 && self.spec.science.is_none() && self.spec.data.splits.val <= 0.0 {
+            return Err(self.invalid(
+                "eval.curve_items",
+                e.curve_items,
+                "0 when [data.splits] val is 0 (the learning curves answer validation items)",
+            ));
+        }
         if e.resamples < 100 {
             return Err(self.invalid("eval.resamples", e.resamples, "at least 100"));
         }
