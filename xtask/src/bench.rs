@@ -64,6 +64,9 @@ pub struct GenerateArgs {
     /// Backend: flex, wgpu or cuda (GPU backends need the matching cargo feature).
     #[arg(long, default_value = "flex")]
     pub backend: String,
+    /// Rows generated side by side (the rates count every row's tokens).
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
     /// Prompt length of the prefill.
     #[arg(long, default_value_t = 128)]
     pub prompt: usize,
@@ -135,8 +138,12 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<()> {
     let shape: BenchShape = args.shape.parse()?;
     let dtype = parse_dtype(&args.dtype)?;
     let backend: BackendKind = args.backend.parse()?;
-    let result = generation_throughput_on(backend, shape, dtype, args.prompt, args.decode)
-        .with_context(|| format!("generation benchmark on shape {} failed", shape.name()))?;
+    if args.batch == 0 {
+        anyhow::bail!("--batch is 0, but at least 1 row was expected");
+    }
+    let result =
+        generation_throughput_on(backend, shape, dtype, args.batch, args.prompt, args.decode)
+            .with_context(|| format!("generation benchmark on shape {} failed", shape.name()))?;
     let threads = threads();
     if args.json {
         let line = serde_json::json!({
@@ -147,6 +154,7 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<()> {
             "backend": backend.to_string(),
             "threads": threads,
             "kernels": sleepcot_model::fused::kernel_path().name(),
+            "batch": result.batch,
             "prompt_tokens": result.prompt_tokens,
             "decode_tokens": result.decode_tokens,
             "prefill_tok_s": result.prefill_tok_s,
@@ -155,10 +163,11 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<()> {
         println!("{line}");
     } else {
         println!(
-            "{} {} on {backend} ({} CPU kernels): prefill {:.1} tok/s ({} tokens), decode {:.2} tok/s ({} tokens)",
+            "{} {} on {backend} ({} CPU kernels), batch {}: prefill {:.1} tok/s ({} tokens), decode {:.2} tok/s ({} tokens)",
             shape.name(),
             args.dtype,
             sleepcot_model::fused::kernel_path().name(),
+            result.batch,
             result.prefill_tok_s,
             result.prompt_tokens,
             result.decode_tok_s,

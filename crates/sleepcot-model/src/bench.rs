@@ -70,62 +70,74 @@ pub struct Throughput {
     pub prefill_tok_s: f64,
     /// New tokens per second of greedy decoding with the KV cache, prefill excluded.
     pub decode_tok_s: f64,
+    /// Rows generated side by side; the rates count the tokens of every row.
+    pub batch: usize,
     /// Prompt length used.
     pub prompt_tokens: usize,
     /// Number of decoded tokens timed.
     pub decode_tokens: usize,
 }
 
-/// Times one warm-up and one measured prefill of `prompt` random tokens, then `decode` greedy
-/// steps, on random weights of `shape` in `dtype`.
+/// Times one warm-up and one measured prefill of `batch` rows of `prompt` random tokens, then
+/// `decode` greedy steps of every row, on random weights of `shape` in `dtype`.
 pub fn generation_throughput<B: Backend>(
     shape: BenchShape,
     dtype: DType,
+    batch: usize,
     prompt: usize,
     decode: usize,
     device: &B::Device,
 ) -> Result<Throughput> {
-    if prompt == 0 || decode == 0 {
+    if prompt == 0 || decode == 0 || batch == 0 {
         return Err(ModelError::InvalidRequest {
             what: "benchmark lengths",
-            message: format!("prompt {prompt} and decode {decode} must both be positive"),
+            message: format!(
+                "batch {batch}, prompt {prompt} and decode {decode} must all be positive"
+            ),
         });
     }
     let config = shape.config();
     let model = Qwen2ForCausalLM::<B>::random(&config, 7, dtype, device);
     let mut rng = ChaCha8Rng::seed_from_u64(11);
-    let ids: Vec<u32> = (0..prompt)
+    let ids: Vec<u32> = (0..batch * prompt)
         .map(|_| rng.random_range(0..config.vocab_size as u32))
         .collect();
 
-    let prefill = |cache: &mut KvCache<B>| -> Result<u32> {
-        let logits = model.forward_cached(model.ids_tensor(&ids, 1), cache, None, true)?;
-        Ok(first_argmax(logits))
+    let prefill = |cache: &mut KvCache<B>| -> Result<Vec<u32>> {
+        let logits = model.forward_cached(model.ids_tensor(&ids, batch), cache, None, true)?;
+        Ok(argmax_rows(logits))
     };
-    let mut cache = KvCache::new(&config, 1, prompt + decode + 1, dtype, device);
+    let mut cache = KvCache::new(&config, batch, prompt + decode + 1, dtype, device);
     prefill(&mut cache)?; // warm-up: allocations, thread pool
     cache.reset();
     let start = Instant::now();
-    let mut token = prefill(&mut cache)?;
+    let mut tokens = prefill(&mut cache)?;
     let prefill_s = start.elapsed().as_secs_f64();
 
     let start = Instant::now();
     for _ in 0..decode {
-        let logits = model.forward_cached(model.ids_tensor(&[token], 1), &mut cache, None, true)?;
-        token = first_argmax(logits);
+        let logits =
+            model.forward_cached(model.ids_tensor(&tokens, batch), &mut cache, None, true)?;
+        tokens = argmax_rows(logits);
     }
     let decode_s = start.elapsed().as_secs_f64();
     Ok(Throughput {
-        prefill_tok_s: prompt as f64 / prefill_s,
-        decode_tok_s: decode as f64 / decode_s,
+        prefill_tok_s: (batch * prompt) as f64 / prefill_s,
+        decode_tok_s: (batch * decode) as f64 / decode_s,
+        batch,
         prompt_tokens: prompt,
         decode_tokens: decode,
     })
 }
 
-fn first_argmax<B: Backend>(logits: burn::tensor::Tensor<B, 3>) -> u32 {
+/// The greedy token of each row of last-position logits `[batch, 1, vocab]`.
+fn argmax_rows<B: Backend>(logits: burn::tensor::Tensor<B, 3>) -> Vec<u32> {
     let data = logits.argmax(2).into_data().convert::<i64>();
-    data.to_vec::<i64>().expect("argmax indices convert to i64")[0] as u32
+    data.to_vec::<i64>()
+        .expect("argmax indices convert to i64")
+        .into_iter()
+        .map(|t| t as u32)
+        .collect()
 }
 
 /// [`generation_throughput`] on a backend chosen at run time (its default device).
@@ -133,24 +145,34 @@ pub fn generation_throughput_on(
     backend: crate::backend::BackendKind,
     shape: BenchShape,
     dtype: DType,
+    batch: usize,
     prompt: usize,
     decode: usize,
 ) -> Result<Throughput> {
     struct Measure {
         shape: BenchShape,
         dtype: DType,
+        batch: usize,
         prompt: usize,
         decode: usize,
     }
     impl crate::backend::BackendTask for Measure {
         type Output = Result<Throughput>;
         fn run<B: Backend>(self, device: B::Device) -> Self::Output {
-            generation_throughput::<B>(self.shape, self.dtype, self.prompt, self.decode, &device)
+            generation_throughput::<B>(
+                self.shape,
+                self.dtype,
+                self.batch,
+                self.prompt,
+                self.decode,
+                &device,
+            )
         }
     }
     backend.run(Measure {
         shape,
         dtype,
+        batch,
         prompt,
         decode,
     })?

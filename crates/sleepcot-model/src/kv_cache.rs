@@ -195,6 +195,50 @@ impl<B: Backend> KvCache<B> {
         self.batch
     }
 
+    /// Keeps only the rows `keep` (strictly increasing indices into the current batch), in that
+    /// order, so that rows which have finished generating stop costing compute. Each layer's
+    /// keys and values are gathered once into tensors of the smaller batch; the slots, their
+    /// padding and each row's rotary position are kept.
+    pub fn retain(&mut self, keep: &[usize]) -> Result<()> {
+        if keep.is_empty()
+            || keep.windows(2).any(|w| w[0] >= w[1])
+            || keep.last().is_some_and(|&r| r >= self.batch)
+        {
+            return Err(ModelError::InvalidRequest {
+                what: "rows to keep",
+                message: format!(
+                    "{keep:?} is not a non-empty increasing list of rows below the batch size {}",
+                    self.batch
+                ),
+            });
+        }
+        if keep.len() == self.batch {
+            return Ok(());
+        }
+        if let Some(first) = self.layers.first() {
+            let device = first.key.device();
+            let index = Tensor::<B, 1, Int>::from_data(
+                TensorData::new(
+                    keep.iter().map(|&r| r as i64).collect::<Vec<_>>(),
+                    [keep.len()],
+                ),
+                &device,
+            );
+            for layer in &mut self.layers {
+                layer.key = layer.key.clone().select(0, index.clone());
+                layer.value = layer.value.clone().select(0, index.clone());
+            }
+        }
+        let max_len = self.max_len;
+        self.valid = keep
+            .iter()
+            .flat_map(|&r| self.valid[r * max_len..(r + 1) * max_len].iter().copied())
+            .collect();
+        self.seen = keep.iter().map(|&r| self.seen[r]).collect();
+        self.batch = keep.len();
+        Ok(())
+    }
+
     /// Forgets the contents (the memory is kept).
     pub fn reset(&mut self) {
         self.len = 0;

@@ -220,3 +220,70 @@ fn generation_config_round_trips_through_json() {
     assert_eq!(partial, GenerationConfig::greedy(4));
     assert!(serde_json::from_str::<GenerationConfig>(r#"{"temprature": 1.0}"#).is_err());
 }
+
+/// A row that stops leaves the batch: the rows still running generate what they would alone,
+/// greedy and sampled, and the stopped row ends at its stop token.
+#[test]
+fn rows_that_stop_leave_the_batch_without_changing_the_others() {
+    let m = model();
+    let prompts = vec![
+        vec![7, 8, 9],
+        PROMPT.to_vec(),
+        vec![1, 2],
+        vec![40, 41, 42, 43],
+    ];
+    let free = generate(&m, &prompts, &GenerationConfig::greedy(12), |_, _| {}).unwrap();
+    // Stop on the third token of the second row's free continuation: that row stops early,
+    // and others may stop wherever they produce it too.
+    let stop = free.tokens[1][2];
+    for config in [
+        GenerationConfig {
+            stop_tokens: vec![stop],
+            ..GenerationConfig::greedy(12)
+        },
+        GenerationConfig {
+            stop_tokens: vec![stop],
+            ..sampled(9)
+        },
+    ] {
+        let batch = generate(&m, &prompts, &config, |_, _| {}).unwrap();
+        assert_eq!(batch.finish[1], FinishReason::Stop);
+        assert!(batch.tokens[1].len() <= 3);
+        for (row, prompt) in prompts.iter().enumerate() {
+            // Alone, with the sampler of its batch row (the seed is mixed with the row index).
+            let alone_config = GenerationConfig {
+                seed: config.seed,
+                ..config.clone()
+            };
+            let mut padded = vec![prompt.clone()];
+            if row > 0 && !config.is_greedy() {
+                // A sampled row draws from its own row's stream: reproduce it by position.
+                padded = (0..=row).map(|_| prompt.clone()).collect();
+            }
+            let alone = generate(&m, &padded, &alone_config, |_, _| {}).unwrap();
+            let last = alone.tokens.len() - 1;
+            assert_eq!(batch.tokens[row], alone.tokens[last], "row {row}");
+            assert_eq!(batch.finish[row], alone.finish[last], "row {row}");
+        }
+    }
+}
+
+#[test]
+fn a_cache_keeps_only_valid_row_lists() {
+    let m = model();
+    let mut cache = sleepcot_model::kv_cache::KvCache::<B>::new(
+        &m.config,
+        3,
+        8,
+        DType::F32,
+        &Default::default(),
+    );
+    for bad in [vec![], vec![3], vec![1, 0], vec![1, 1]] {
+        let err = cache.retain(&bad).unwrap_err().to_string();
+        assert!(err.contains("batch size 3"), "{bad:?}: {err}");
+    }
+    cache.retain(&[0, 2]).unwrap();
+    assert_eq!(cache.batch(), 2);
+    cache.retain(&[1]).unwrap();
+    assert_eq!(cache.batch(), 1);
+}

@@ -91,9 +91,13 @@ pub fn generate<B: Backend>(
         model.dtype(),
         &device,
     );
+    // The rows still generating, as indices into `prompts`; their samplers and histories are
+    // kept in the same order. A row that stops leaves the batch (and the cache), so it costs
+    // nothing afterwards; each row keeps its own sampler, so what it generates does not depend
+    // on when the others stop.
+    let mut rows: Vec<usize> = (0..batch).collect();
     let mut samplers: Vec<Sampler> = (0..batch).map(|r| Sampler::new(config, r)).collect();
     let mut history: Vec<Vec<u32>> = prompts.to_vec();
-    let mut done = vec![false; batch];
     let use_history = config.repetition_penalty != 1.0;
 
     let mut logits = model.forward_cached(
@@ -104,27 +108,35 @@ pub fn generate<B: Backend>(
     )?;
     for step in 0..config.max_new_tokens {
         let next = pick_tokens(logits, &mut samplers, &history, config, use_history);
-        let mut feed = Vec::with_capacity(batch);
-        for (row, &token) in next.iter().enumerate() {
-            if done[row] {
-                feed.push(config.pad_token);
-                continue;
-            }
+        let mut keep = Vec::with_capacity(rows.len());
+        let mut feed = Vec::with_capacity(rows.len());
+        for (at, (&row, &token)) in rows.iter().zip(&next).enumerate() {
             output.tokens[row].push(token);
             if use_history {
-                history[row].push(token);
+                history[at].push(token);
             }
             on_token(row, token);
             if config.stop_tokens.contains(&token) {
-                done[row] = true;
                 output.finish[row] = FinishReason::Stop;
+            } else {
+                keep.push(at);
+                feed.push(token);
             }
-            feed.push(token);
         }
-        if done.iter().all(|d| *d) || step + 1 == config.max_new_tokens {
+        if keep.is_empty() || step + 1 == config.max_new_tokens {
             break;
         }
-        logits = model.forward_cached(model.ids_tensor(&feed, batch), &mut cache, None, true)?;
+        if keep.len() < rows.len() {
+            cache.retain(&keep)?;
+            rows = keep.iter().map(|&at| rows[at]).collect();
+            samplers = keep.iter().map(|&at| samplers[at].clone()).collect();
+            history = keep
+                .iter()
+                .map(|&at| std::mem::take(&mut history[at]))
+                .collect();
+        }
+        logits =
+            model.forward_cached(model.ids_tensor(&feed, rows.len()), &mut cache, None, true)?;
     }
     Ok(output)
 }
