@@ -19,7 +19,7 @@ use sleepcot_eval::prediction::{RationaleSource, VariantKind};
 use sleepcot_eval::student::{Student, StudentPredictor, TwoStagePredictor};
 use sleepcot_model::BackendKind;
 
-use crate::experiment::execute::PredictTask;
+use crate::experiment::execute::{Answering, PredictTask};
 use sleepcot_eval::{
     BootstrapConfig, ChatPredictor, EvalConfig, JudgeConfig, LlmJudge, RunDir, RunOptions, TestSet,
 };
@@ -243,10 +243,12 @@ fn predict_questions(args: &EvalArgs, run: &RunDir, file: &Path) -> anyhow::Resu
             sets: &sets,
             name: &variant,
             objective,
-            max_new_tokens: args.max_new_tokens,
-            task_limits: Default::default(),
-            options,
-            backend: "flex".into(),
+            answering: Answering {
+                max_new_tokens: args.max_new_tokens,
+                task_limits: Default::default(),
+                options,
+                backend: "flex".into(),
+            },
         };
         for line in BackendKind::Flex.run(task)?? {
             println!("{name}: {line}");

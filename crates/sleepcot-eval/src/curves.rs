@@ -13,8 +13,6 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sleepcot_data::instructions::InstructionRecord;
 use sleepcot_data::io::write_jsonl;
-use sleepcot_data::knowledge::Question;
-use sleepcot_data::report::Report;
 use sleepcot_data::teacher::Task;
 
 use crate::bootstrap::BootstrapConfig;
@@ -63,23 +61,7 @@ pub fn validation_subset(run: &RunDir, per_task: usize) -> Result<TestSet, EvalE
                 *n <= per_task
             })
             .collect();
-    let reports: Vec<Report> = if records.iter().any(|r| r.task != Task::Knowledge) {
-        read_rows(&run.reports(), "reports table", "report")?
-            .into_iter()
-            .map(|(_, r)| r)
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let questions: Vec<Question> = if records.iter().any(|r| r.task == Task::Knowledge) {
-        read_rows(&run.questions(), "questions table", "knowledge question")?
-            .into_iter()
-            .map(|(_, q)| q)
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok(TestSet::new(records, reports, questions))
+    TestSet::with_sources(run, records)
 }
 
 /// The curve points of one checkpoint of `variant` at `step` after `tokens` training tokens,

@@ -90,6 +90,16 @@ impl TestSet {
                 .into_iter()
                 .map(|(_, r)| r)
                 .collect();
+        Self::with_sources(run, records)
+    }
+
+    /// `records` (of any split of `run`) with the reports and questions they use, read from
+    /// `run`'s tables. Fails on a missing or malformed table, or a record whose source is not
+    /// there.
+    pub fn with_sources(
+        run: &RunDir,
+        records: Vec<InstructionRecord>,
+    ) -> Result<TestSet, EvalError> {
         let needs_reports = records.iter().any(|r| r.task != Task::Knowledge);
         let needs_questions = records.iter().any(|r| r.task == Task::Knowledge);
         let reports: Vec<Report> = if needs_reports {

@@ -263,13 +263,7 @@ pub fn stage(
                 sets: &sets,
                 name: &variant.name,
                 objective: variant.objective,
-                max_new_tokens: spec.eval.max_new_tokens,
-                task_limits: spec.eval.max_new_tokens_per_task.clone(),
-                options: RunOptions {
-                    batch_size: spec.eval.batch_size,
-                    progress: !quiet,
-                },
-                backend: spec.backend.to_string(),
+                answering: Answering::of(spec, quiet),
             };
             let written = spec.backend.run(task)??;
             Ok(Some(written.join("; ")))
@@ -282,13 +276,7 @@ pub fn stage(
                 subset: &subset,
                 name: &variant.name,
                 objective: variant.objective,
-                max_new_tokens: spec.eval.max_new_tokens,
-                task_limits: spec.eval.max_new_tokens_per_task.clone(),
-                options: RunOptions {
-                    batch_size: spec.eval.batch_size,
-                    progress: !quiet,
-                },
-                backend: spec.backend.to_string(),
+                answering: Answering::of(spec, quiet),
             };
             let curve = spec.backend.run(task)??;
             sleepcot_eval::curves::write_curve(&dir, &variant.name, &curve.points)?;
@@ -452,6 +440,89 @@ pub fn stage_model_dir(variant_dir: &Path, stage: Stage) -> PathBuf {
     variant_dir.join(stage.dir_name()).join("model")
 }
 
+/// How a stage asks trained students: reply limits, batching and the backend's name.
+#[derive(Clone)]
+pub struct Answering {
+    /// Longest reply.
+    pub max_new_tokens: usize,
+    /// Tighter limits on the reply for some tasks.
+    pub task_limits: std::collections::BTreeMap<sleepcot_data::teacher::Task, usize>,
+    /// Batching and progress.
+    pub options: RunOptions,
+    /// The backend's name, for the report.
+    pub backend: String,
+}
+
+impl Answering {
+    /// The experiment's `[eval]` settings on its backend; `quiet` turns progress bars off.
+    pub fn of(spec: &super::spec::ExperimentSpec, quiet: bool) -> Self {
+        Answering {
+            max_new_tokens: spec.eval.max_new_tokens,
+            task_limits: spec.eval.max_new_tokens_per_task.clone(),
+            options: RunOptions {
+                batch_size: spec.eval.batch_size,
+                progress: !quiet,
+            },
+            backend: spec.backend.to_string(),
+        }
+    }
+
+    /// The student saved in `dir`, with these limits.
+    fn load<B: Backend>(&self, dir: &Path, device: &B::Device) -> anyhow::Result<Student<B>> {
+        Ok(Student::<B>::load(dir, device, self.max_new_tokens)?
+            .with_task_limits(self.task_limits.clone()))
+    }
+
+    /// Hands `each` the predictors of a variant trained with `objective`, named `name`, from its
+    /// students in [`students_of`] order: a Sci-CoT variant's answer stage once per rationale
+    /// source in `sources`, any other variant's one model once.
+    fn predictors<B: Backend>(
+        &self,
+        name: &str,
+        objective: Objective,
+        mut students: Vec<Student<B>>,
+        sources: &[RationaleSource],
+        mut each: impl FnMut(&mut dyn Predictor) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        match objective {
+            Objective::TwoStage { .. } => {
+                let rationale = &students[0];
+                let answer = students.get(1).unwrap_or(rationale);
+                for &source in sources {
+                    each(&mut TwoStagePredictor::new(
+                        name,
+                        rationale,
+                        answer,
+                        source,
+                        &self.backend,
+                    ))?;
+                }
+                Ok(())
+            }
+            objective => each(&mut StudentPredictor {
+                name: name.to_string(),
+                student: students.remove(0),
+                format: objective
+                    .answer_format()
+                    .expect("every one-model objective has an answer format"),
+                kind: VariantKind::Student,
+                backend: self.backend.clone(),
+            }),
+        }
+    }
+}
+
+/// The training stages whose students a variant answers with: a Sci-CoT variant with two
+/// students its rationale and answer stages, any other its one model.
+fn students_of(objective: Objective) -> Vec<Stage> {
+    match objective {
+        Objective::TwoStage {
+            students: TwoStageStudents::Two,
+        } => vec![Stage::Rationale, Stage::Answer],
+        _ => vec![Stage::Main],
+    }
+}
+
 /// A variant's learning curve and the line the stage prints about it.
 pub struct Curve {
     /// Every checkpoint's points.
@@ -470,14 +541,8 @@ pub struct CurveTask<'a> {
     pub name: &'a str,
     /// How it was trained.
     pub objective: Objective,
-    /// Longest reply.
-    pub max_new_tokens: usize,
-    /// Tighter limits on the reply for some tasks.
-    pub task_limits: std::collections::BTreeMap<sleepcot_data::teacher::Task, usize>,
-    /// Batching and progress.
-    pub options: RunOptions,
-    /// The backend's name.
-    pub backend: String,
+    /// How its checkpoints are asked.
+    pub answering: Answering,
 }
 
 impl BackendTask for CurveTask<'_> {
@@ -485,12 +550,7 @@ impl BackendTask for CurveTask<'_> {
 
     fn run<B: Backend>(self, device: B::Device) -> Self::Output {
         let variant_dir = self.run.train().join(self.name);
-        let stages: Vec<Stage> = match self.objective {
-            Objective::TwoStage {
-                students: TwoStageStudents::Two,
-            } => vec![Stage::Rationale, Stage::Answer],
-            _ => vec![Stage::Main],
-        };
+        let stages = students_of(self.objective);
         // step → checkpoint directory, per stage; and the training tokens by each step.
         let mut checkpoints = Vec::new();
         let mut tokens = Vec::new();
@@ -527,41 +587,26 @@ impl BackendTask for CurveTask<'_> {
         let answers = RunDir::new(self.run.curves());
         let mut points = Vec::new();
         for &step in &steps {
-            let load = |k: usize| {
-                Student::<B>::load(&checkpoints[k][&step], &device, self.max_new_tokens)
-                    .map(|s| s.with_task_limits(self.task_limits.clone()))
-            };
-            let name = format!("{}_step{step}", self.name);
-            let (rows, info) = match self.objective {
-                Objective::TwoStage { .. } => {
-                    let rationale = load(0)?;
-                    let answer = if stages.len() > 1 {
-                        Some(load(1)?)
-                    } else {
-                        None
-                    };
-                    let mut predictor = TwoStagePredictor::new(
-                        &name,
-                        &rationale,
-                        answer.as_ref().unwrap_or(&rationale),
-                        RationaleSource::Own,
-                        &self.backend,
-                    );
-                    sleepcot_eval::run_predictions(&mut predictor, &items, &answers, &self.options)?
-                }
-                objective => {
-                    let mut predictor = StudentPredictor {
-                        name: name.clone(),
-                        student: load(0)?,
-                        format: objective
-                            .answer_format()
-                            .expect("every one-model objective has an answer format"),
-                        kind: VariantKind::Student,
-                        backend: self.backend.clone(),
-                    };
-                    sleepcot_eval::run_predictions(&mut predictor, &items, &answers, &self.options)?
-                }
-            };
+            let students = (0..stages.len())
+                .map(|k| self.answering.load(&checkpoints[k][&step], &device))
+                .collect::<anyhow::Result<Vec<Student<B>>>>()?;
+            let mut answered = None;
+            self.answering.predictors(
+                &format!("{}_step{step}", self.name),
+                self.objective,
+                students,
+                &[RationaleSource::Own],
+                |predictor| {
+                    answered = Some(sleepcot_eval::run_predictions(
+                        predictor,
+                        &items,
+                        &answers,
+                        &self.answering.options,
+                    )?);
+                    Ok(())
+                },
+            )?;
+            let (rows, info) = answered.expect("every variant has one predictor per source");
             let seen: u64 = tokens
                 .iter()
                 .map(|t| t.range(..=step).next_back().map_or(0, |(_, n)| *n))
@@ -603,67 +648,42 @@ pub struct PredictTask<'a> {
     pub name: &'a str,
     /// How it was trained (which students, which answer format).
     pub objective: Objective,
-    /// Longest reply.
-    pub max_new_tokens: usize,
-    /// Tighter limits on the reply for some tasks.
-    pub task_limits: std::collections::BTreeMap<sleepcot_data::teacher::Task, usize>,
-    /// Batching and progress.
-    pub options: RunOptions,
-    /// The backend's name, for the report.
-    pub backend: String,
-}
-
-impl PredictTask<'_> {
-    fn model_dir(&self, stage: Stage) -> PathBuf {
-        stage_model_dir(&self.run.train().join(self.name), stage)
-    }
+    /// How it is asked.
+    pub answering: Answering,
 }
 
 impl BackendTask for PredictTask<'_> {
     type Output = anyhow::Result<Vec<String>>;
 
     fn run<B: Backend>(self, device: B::Device) -> Self::Output {
-        let load = |stage| {
-            Student::<B>::load(&self.model_dir(stage), &device, self.max_new_tokens)
-                .map(|s| s.with_task_limits(self.task_limits.clone()))
-        };
+        let variant_dir = self.run.train().join(self.name);
+        let students = students_of(self.objective)
+            .into_iter()
+            .map(|stage| {
+                self.answering
+                    .load(&stage_model_dir(&variant_dir, stage), &device)
+            })
+            .collect::<anyhow::Result<Vec<Student<B>>>>()?;
         let mut written = Vec::new();
-        let mut predict = |predictor: &mut dyn Predictor| -> anyhow::Result<()> {
-            for (dir, test) in self.sets {
-                let items: Vec<_> = test.items().collect();
-                let (rows, info) =
-                    sleepcot_eval::run_predictions(predictor, &items, dir, &self.options)?;
-                written.push(format!("{} {} answers", info.name, rows.len()));
-            }
-            Ok(())
-        };
-        match self.objective {
-            Objective::TwoStage { students } => {
-                let (rationale, answer) = match students {
-                    TwoStageStudents::Two => (load(Stage::Rationale)?, Some(load(Stage::Answer)?)),
-                    TwoStageStudents::One => (load(Stage::Main)?, None),
-                };
-                let answer = answer.as_ref().unwrap_or(&rationale);
-                for source in RationaleSource::ALL {
-                    predict(&mut TwoStagePredictor::new(
-                        self.name,
-                        &rationale,
-                        answer,
-                        source,
-                        &self.backend,
-                    ))?;
+        self.answering.predictors(
+            self.name,
+            self.objective,
+            students,
+            &RationaleSource::ALL,
+            |predictor| {
+                for (dir, test) in self.sets {
+                    let items: Vec<_> = test.items().collect();
+                    let (rows, info) = sleepcot_eval::run_predictions(
+                        predictor,
+                        &items,
+                        dir,
+                        &self.answering.options,
+                    )?;
+                    written.push(format!("{} {} answers", info.name, rows.len()));
                 }
-            }
-            objective => predict(&mut StudentPredictor {
-                name: self.name.to_string(),
-                student: load(Stage::Main)?,
-                format: objective
-                    .answer_format()
-                    .expect("every one-model objective has an answer format"),
-                kind: VariantKind::Student,
-                backend: self.backend.clone(),
-            })?,
-        }
+                Ok(())
+            },
+        )?;
         Ok(written)
     }
 }
