@@ -7,7 +7,10 @@ use sleepcot_data::persona::PopulationMix;
 use sleepcot_data::pipeline::{DataConfig, Dataset};
 use sleepcot_data::report::generate_reports;
 use sleepcot_data::teacher::compact::{compact_recommendation, render_compact_report};
-use sleepcot_data::teacher::{ExpertTeacher, Style, Task, TeacherConfig};
+use sleepcot_data::teacher::{
+    CompactExpertTeacher, ExpertTeacher, FollowUpKind, Style, Task, Teacher, TeacherConfig,
+    TeacherInput, follow_up_questions,
+};
 
 fn compact(seed: u64) -> DataConfig {
     DataConfig {
@@ -98,6 +101,49 @@ fn the_checklist_has_one_line_per_rule_in_table_order() {
             !report.red_flags.is_empty()
         );
     }
+}
+
+/// The numbers a text shows: digit runs with their decimal point or clock colon.
+fn numbers(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ':'))
+        .map(|t| t.trim_matches(|c| c == '.' || c == ':'))
+        .filter(|t| t.chars().any(|c| c.is_ascii_digit()))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn compact_follow_ups_quote_only_what_the_compact_report_and_checklist_show() {
+    let mut asked = std::collections::BTreeSet::new();
+    for report in generate_reports(11, 160, &PopulationMix::default(), 7) {
+        let report_text = render_compact_report(&report);
+        let checklist = compact_recommendation(&report).rationale;
+        let mut allowed: Vec<String> = numbers(&report_text);
+        allowed.extend(numbers(&checklist));
+        allowed.extend((1..=report.nights.len()).map(|n| n.to_string()));
+        for question in follow_up_questions(&report, 11, FollowUpKind::ALL.len()) {
+            let out = CompactExpertTeacher
+                .teach(&TeacherInput::FollowUp(&report, &question), 11, 0)
+                .unwrap();
+            for n in numbers(&out.rationale) {
+                assert!(
+                    allowed.contains(&n),
+                    "{:?} quotes {n}, which neither the compact report nor the checklist shows:\n{}\n---\n{report_text}",
+                    question.kind,
+                    out.rationale
+                );
+            }
+            let reply = format!("{}\n{}", out.rationale, out.answer);
+            assert!(
+                question.gold.is_correct(&reply),
+                "{:?}: {reply}",
+                question.kind
+            );
+            assert!(!out.rationale.contains("Answer:"), "{}", out.rationale);
+            asked.insert(question.kind);
+        }
+    }
+    assert_eq!(asked.len(), FollowUpKind::ALL.len(), "{asked:?}");
 }
 
 #[test]

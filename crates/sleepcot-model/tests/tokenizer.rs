@@ -232,7 +232,7 @@ fn tokenizer_without_chatml_tokens_is_refused() {
 }
 
 #[test]
-fn split_digits_gives_one_token_per_digit_and_round_trips() {
+fn split_digits_gives_one_token_per_digit_keyed_by_the_word_before_and_round_trips() {
     use sleepcot_model::tokenizer::train_bpe_with;
     let corpus: Vec<String> = (0..200)
         .map(|i| format!("asleep {} min, WASO {} min", 300 + i, i % 60))
@@ -250,6 +250,20 @@ fn split_digits_gives_one_token_per_digit_and_round_trips() {
             .collect::<Vec<_>>()
     };
     assert_eq!(digits(&split), ["4", "1", "7", "4", "2"]);
+    // The space before a number stays on its first digit, so the token before it is the key.
+    let pieces: Vec<String> = split
+        .encode(text)
+        .unwrap()
+        .iter()
+        .map(|&id| split.decode(&[id], false).unwrap())
+        .collect();
+    let first = pieces.iter().position(|p| p == " 4").expect("a ` 4` token");
+    assert!(pieces[first - 1].ends_with("asleep"), "{pieces:?}");
+    assert_eq!(pieces[first + 1], "1", "{pieces:?}");
+    assert!(
+        !pieces.iter().any(|p| p == " "),
+        "a lone space token: {pieces:?}"
+    );
     assert!(digits(&merged).len() < 5, "{:?}", digits(&merged));
     let ids = split.encode(text).unwrap();
     assert_eq!(split.decode(&ids, false).unwrap(), text);

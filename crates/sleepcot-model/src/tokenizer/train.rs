@@ -5,9 +5,9 @@ use tokenizers::models::TrainerWrapper;
 use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
 use tokenizers::pre_tokenizers::PreTokenizerWrapper;
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
-use tokenizers::pre_tokenizers::digits::Digits;
 use tokenizers::pre_tokenizers::sequence::Sequence;
-use tokenizers::{AddedToken, Tokenizer};
+use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
+use tokenizers::{AddedToken, SplitDelimiterBehavior, Tokenizer};
 
 use super::chat::{END_OF_TEXT, IM_END, IM_START};
 use super::chat_tokenizer::ChatTokenizer;
@@ -29,10 +29,14 @@ pub fn train_bpe<S: AsRef<str> + Sync>(
 
 /// Trains a byte-level BPE tokenizer of at most `vocab_size` entries on `texts`.
 ///
-/// With `split_digits`, every digit is its own pre-token (as in Qwen2's tokenizer), so no merge
-/// spans two digits and a number reaches the model digit by digit: `417` and `420` share their
-/// leading `4`, and comparing them is a per-position comparison the model can learn, rather
-/// than a look-up of two unrelated merged tokens.
+/// With `split_digits`, every digit is its own pre-token, so no merge spans two digits and a
+/// number reaches the model digit by digit: `417` and `420` share their leading `4`, and
+/// comparing them is a per-position comparison the model can learn, rather than a look-up of
+/// two unrelated merged tokens. Unlike Qwen2's tokenizer, the space before a number stays on
+/// its first digit (` 417` is ` 4`, `1`, `7`, not ` `, `4`, `1`, `7`). The token before a
+/// value's first digit is then its key (`WASO`, ` 4`), not a space shared by every value, so a
+/// student copies a value by looking up the token after its key: a one-step look-up that a
+/// small transformer learns several times sooner (see `sleepcot-eval/tests/learning.rs`).
 ///
 /// The vocabulary starts with `<|endoftext|>`, `<|im_start|>`, `<|im_end|>` (ids 0, 1, 2) and the
 /// 256 byte symbols, so any text can be encoded; merges are learnt up to `vocab_size`. The same
@@ -71,8 +75,17 @@ pub fn train_bpe_with<S: AsRef<str> + Sync>(
     let mut tokenizer = Tokenizer::new(BPE::default());
     let byte_level = ByteLevel::new(false, true, true);
     if split_digits {
+        // Each digit, with the space before it when there is one, is a pre-token of its own.
+        let digits = Split::new(
+            SplitPattern::Regex(" ?[0-9]".to_string()),
+            SplitDelimiterBehavior::Isolated,
+            false,
+        )
+        .map_err(|e| TokenizerError::Train {
+            reason: format!("the digit pre-tokenizer: {e}"),
+        })?;
         tokenizer.with_pre_tokenizer(Some(PreTokenizerWrapper::Sequence(Sequence::new(vec![
-            PreTokenizerWrapper::Digits(Digits::new(true)),
+            PreTokenizerWrapper::Split(digits),
             PreTokenizerWrapper::ByteLevel(byte_level),
         ]))));
     } else {

@@ -15,9 +15,12 @@
 //!   `Referral:` line names the red flags, so the evaluation parses it exactly like the full
 //!   reply.
 //!
-//! Follow-up and knowledge replies are the expert teacher's own (already short); only their
-//! prompts change. Select the style with `[data] style = "compact"`.
+//! - follow-up replies quote only what the compact report shows, reusing the checklist lines
+//!   and the red-flag block where the question needs them ([`followup`]).
+//!
+//! Knowledge replies are the expert teacher's own (already short); only their prompt changes. Select the style with `[data] style = "compact"`.
 
+mod followup;
 mod reply;
 mod report;
 mod teacher;

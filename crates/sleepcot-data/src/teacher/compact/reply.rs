@@ -1,6 +1,6 @@
 //! The compact recommendation: a rule-by-rule checklist, the red flags, the prioritised answer.
 
-use crate::findings::{Direction, FindingKind, RULES};
+use crate::findings::{Direction, FindingKind, RULES, Rule};
 use crate::persona::{ContextField, NOT_GIVEN, Persona};
 use crate::report::Report;
 use crate::teacher::TeacherOutput;
@@ -112,68 +112,89 @@ fn absent(kind: FindingKind, persona: &Persona) -> &'static str {
     }
 }
 
-/// One checklist line per rule of the table, in table order.
-fn checklist(report: &Report) -> Vec<String> {
+/// The checklist line of one rule: `- key value sign norm: verdict`, or `- key: why absent`.
+pub(crate) fn checklist_line(report: &Report, rule: &Rule) -> String {
     let persona = &report.persona;
-    let group = persona.age_group();
+    let key = checklist_key(rule.kind);
+    match (rule.measure)(persona, &report.period) {
+        None => format!("- {key}: {}", absent(rule.kind, persona)),
+        Some(value) => {
+            let fired = report.findings.iter().any(|f| f.kind == rule.kind);
+            let threshold = (rule.norm)(persona.age_group()).threshold;
+            let verdict = if fired {
+                tag(rule.kind)
+            } else {
+                "ok".to_string()
+            };
+            format!(
+                "- {key} {} {} {}: {verdict}",
+                quote(rule.kind, value),
+                sign(rule.direction, fired),
+                quote(rule.kind, threshold),
+            )
+        }
+    }
+}
+
+/// The line that opens every compact reasoning about a report: the age and its norm group.
+pub(crate) fn norms_line(report: &Report) -> String {
+    format!(
+        "Norms for a {}-year-old ({}):",
+        report.persona.age,
+        report.persona.age_group().label()
+    )
+}
+
+/// One checklist line per rule of the table, in table order.
+pub(crate) fn checklist(report: &Report) -> Vec<String> {
     RULES
         .iter()
-        .map(|rule| {
-            let key = checklist_key(rule.kind);
-            match (rule.measure)(persona, &report.period) {
-                None => format!("- {key}: {}", absent(rule.kind, persona)),
-                Some(value) => {
-                    let fired = report.findings.iter().any(|f| f.kind == rule.kind);
-                    let threshold = (rule.norm)(group).threshold;
-                    let verdict = if fired {
-                        tag(rule.kind)
-                    } else {
-                        "ok".to_string()
-                    };
-                    format!(
-                        "- {key} {} {} {}: {verdict}",
-                        quote(rule.kind, value),
-                        sign(rule.direction, fired),
-                        quote(rule.kind, threshold),
-                    )
-                }
-            }
-        })
+        .map(|rule| checklist_line(report, rule))
         .collect()
+}
+
+/// The red-flag block: `Red flags: none.`, or `Red flags:` and one `- [flag]: reason` line each.
+pub(crate) fn red_flag_lines(report: &Report) -> Vec<String> {
+    if report.red_flags.is_empty() {
+        return vec!["Red flags: none.".to_string()];
+    }
+    let mut lines = vec!["Red flags:".to_string()];
+    for flag in &report.red_flags {
+        lines.push(format!("- [{}]: {}", flag.kind.label(), flag.reason));
+    }
+    lines
+}
+
+/// The compact answer line for a finding: its tag and one short piece of advice.
+pub(crate) fn advice_item(report: &Report, kind: FindingKind) -> String {
+    format!("{} {}.", tag(kind), fill_advice(report, short_advice(kind)))
+}
+
+/// The compact referral line for the report's red flags; `None` without red flags.
+pub(crate) fn referral(report: &Report) -> Option<String> {
+    (!report.red_flags.is_empty()).then(|| {
+        format!(
+            "{REFERRAL_MARKER} see a physician about {}.",
+            referral_items(&report.red_flags)
+        )
+    })
 }
 
 /// The compact expert reply to `report`: the checklist and the red flags (rationale), then the
 /// findings in priority order with the first advice of each, and the referral (answer).
 pub fn compact_recommendation(report: &Report) -> TeacherOutput {
-    let mut rationale = vec![format!(
-        "Norms for a {}-year-old ({}):",
-        report.persona.age,
-        report.persona.age_group().label()
-    )];
+    let mut rationale = vec![norms_line(report)];
     rationale.extend(checklist(report));
-    if report.red_flags.is_empty() {
-        rationale.push("Red flags: none.".to_string());
-    } else {
-        rationale.push("Red flags:".to_string());
-        for flag in &report.red_flags {
-            rationale.push(format!("- [{}]: {}", flag.kind.label(), flag.reason));
-        }
-    }
+    rationale.extend(red_flag_lines(report));
     let mut answer = vec![ANSWER_MARKER.to_string()];
     let ordered = prioritise(report);
     if ordered.is_empty() {
         answer.push("No finding: the sleep data and habits meet the norms for this age.".into());
     }
     for (i, f) in ordered.iter().enumerate() {
-        let advice = fill_advice(report, short_advice(f.kind));
-        answer.push(format!("{}. {} {advice}.", i + 1, tag(f.kind)));
+        answer.push(format!("{}. {}", i + 1, advice_item(report, f.kind)));
     }
-    if !report.red_flags.is_empty() {
-        answer.push(format!(
-            "{REFERRAL_MARKER} see a physician about {}.",
-            referral_items(&report.red_flags)
-        ));
-    }
+    answer.extend(referral(report));
     TeacherOutput {
         rationale: rationale.join("\n"),
         answer: answer.join("\n"),
