@@ -6,7 +6,9 @@ use sleepcot_data::findings::RULES;
 use sleepcot_data::persona::PopulationMix;
 use sleepcot_data::pipeline::{DataConfig, Dataset};
 use sleepcot_data::report::generate_reports;
-use sleepcot_data::teacher::compact::{compact_recommendation, render_compact_report};
+use sleepcot_data::teacher::compact::{
+    NIGHT_KEYS, checklist_key, compact_recommendation, render_compact_report,
+};
 use sleepcot_data::teacher::{
     CompactExpertTeacher, ExpertTeacher, FollowUpKind, Style, Task, Teacher, TeacherConfig,
     TeacherInput, follow_up_questions,
@@ -74,7 +76,36 @@ fn the_compact_report_hides_ground_truth_and_marks_missing_values() {
     }
     let text = render_compact_report(report);
     assert!(text.contains("HRV -"), "{text}");
-    assert!(text.contains("SpO2 low -"), "{text}");
+    assert!(text.contains("SpO2 min -"), "{text}");
+}
+
+/// How often `key` stands before a value (a digit or `-`) in `text`, as a whole key.
+fn keyed_values(text: &str, key: &str) -> usize {
+    text.match_indices(&format!("{key} "))
+        .filter(|&(at, m)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + m.len()..].chars().next();
+            matches!(before, None | Some(' ' | ',' | ':' | '\n'))
+                && after.is_some_and(|c| c.is_ascii_digit() || c == '-')
+        })
+        .count()
+}
+
+#[test]
+fn every_key_the_checklist_quotes_names_one_value_of_the_report() {
+    for report in generate_reports(8, 40, &PopulationMix::default(), 3) {
+        let text = render_compact_report(&report);
+        for rule in RULES {
+            let key = checklist_key(rule.kind);
+            assert!(keyed_values(&text, key) <= 1, "{key} twice in\n{text}");
+        }
+        for key in ["asleep", "efficiency", "latency", "WASO", "SpO2 low"] {
+            assert_eq!(keyed_values(&text, key), 1, "{key} in\n{text}");
+        }
+        for key in NIGHT_KEYS {
+            assert_eq!(keyed_values(&text, key), 3, "{key} in\n{text}");
+        }
+    }
 }
 
 #[test]

@@ -35,8 +35,8 @@ pub fn train_bpe<S: AsRef<str> + Sync>(
 /// two unrelated merged tokens. Unlike Qwen2's tokenizer, the space before a number stays on
 /// its first digit (` 417` is ` 4`, `1`, `7`, not ` `, `4`, `1`, `7`). The token before a
 /// value's first digit is then its key (`WASO`, ` 4`), not a space shared by every value, so a
-/// student copies a value by looking up the token after its key: a one-step look-up that a
-/// small transformer learns several times sooner (see `sleepcot-eval/tests/learning.rs`).
+/// student copies a value by looking up the token that follows its key, one token back rather
+/// than two.
 ///
 /// The vocabulary starts with `<|endoftext|>`, `<|im_start|>`, `<|im_end|>` (ids 0, 1, 2) and the
 /// 256 byte symbols, so any text can be encoded; merges are learnt up to `vocab_size`. The same

@@ -4,12 +4,13 @@
 //! The full-style follow-up reasoning quotes values the compact report leaves out (each night's
 //! deep-sleep share and mid-sleep time). A student reading the compact report cannot see them,
 //! so copying that reasoning would teach it to invent numbers. Here every value comes from the
-//! compact report: a night's `asleep`, `SpO2 low` and `score`, the averages through the
+//! compact report: a night's `slept`, `SpO2 min` and `score`, the averages through the
 //! recommendation's own checklist lines, and the schedule's mid-sleep times. The two advice
 //! questions (what to change first, whether to see a doctor) reason with the checklist and the
 //! red-flag block, so they train the same skill as the recommendation. One wording per kind,
 //! like the checklist: the same report and question always get the same reply.
 
+use super::report::NIGHT_KEYS;
 use super::reply::{advice_item, checklist, checklist_line, norms_line, red_flag_lines, referral};
 use crate::findings::{FindingKind, rule_for, sleep_range_h};
 use crate::report::{NightSummary, Report};
@@ -47,6 +48,7 @@ pub(crate) fn compact_follow_up(
         });
     };
     let nights = &report.nights;
+    let [slept, _, _, _, _, spo2_min, score] = NIGHT_KEYS;
     let mut lines = Vec::<String>::new();
     let mut answer = format!("{ANSWER_MARKER} {}", gold.answer_text());
     match question.kind {
@@ -54,7 +56,7 @@ pub(crate) fn compact_follow_up(
             let limit = sleep_range_h(report.persona.age_group()).0 * 60.0;
             lines.push(norms_line(report));
             lines.push(format!("Minimum: {} per night.", minutes(limit)));
-            lines.push(per_night("asleep", nights, |n| minutes(n.total_sleep_min)));
+            lines.push(per_night(slept, nights, |n| minutes(n.total_sleep_min)));
             let below: Vec<String> = nights
                 .iter()
                 .filter(|n| n.total_sleep_min < limit)
@@ -68,7 +70,7 @@ pub(crate) fn compact_follow_up(
             answer.push_str(&format!(" (out of {})", nights.len()));
         }
         FollowUpKind::LowestSpo2 => {
-            lines.push(per_night("SpO2 low", nights, |n| {
+            lines.push(per_night(spo2_min, nights, |n| {
                 shown(n.spo2_nadir, percent)
             }));
             lines.push("The lowest of these is the answer.".to_string());
@@ -113,7 +115,7 @@ pub(crate) fn compact_follow_up(
             }
         }
         FollowUpKind::BestNight => {
-            lines.push(per_night("score", nights, |n| {
+            lines.push(per_night(score, nights, |n| {
                 shown(n.sleep_score, |s| s.to_string())
             }));
             lines.push("The highest is the answer (the first night on a tie).".to_string());

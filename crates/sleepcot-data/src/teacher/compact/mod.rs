@@ -25,8 +25,8 @@ mod reply;
 mod report;
 mod teacher;
 
-pub use reply::compact_recommendation;
-pub use report::render_compact_report;
+pub use reply::{checklist_key, compact_recommendation};
+pub use report::{NIGHT_KEYS, render_compact_report};
 pub use teacher::CompactExpertTeacher;
 
 use super::format::{ANSWER_MARKER, REFERRAL_MARKER};

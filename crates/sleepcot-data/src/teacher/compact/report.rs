@@ -79,19 +79,34 @@ fn habits_line(h: &Habits, bedtime_h: f32, out: &mut String) {
     );
 }
 
+/// The keys of a night's values, in the order a night line shows them. They differ from the
+/// averages' keys (`slept` against `asleep`), so every key the checklist quotes names exactly one
+/// value of the report: a student copies the average by looking up its key, with no night's
+/// value behind the same word.
+pub const NIGHT_KEYS: [&str; 7] = [
+    "slept",
+    "eff",
+    "onset",
+    "awake",
+    "REM after",
+    "SpO2 min",
+    "score",
+];
+
 /// One night: the values a per-night rule or question reads (total sleep, the insomnia-pattern
-/// inputs, REM latency for sleep-onset REM, the lowest SpO2, the score); the other signals are
-/// in the averages.
+/// inputs, REM latency for sleep-onset REM, the lowest SpO2, the score) under [`NIGHT_KEYS`];
+/// the other signals are in the averages.
 fn night_line(n: &NightSummary) -> String {
+    let [slept, eff, onset, awake, rem_onset, spo2_min, score] = NIGHT_KEYS;
     [
         format!("Night {}:", n.night + 1),
-        format!("asleep {}", whole(n.total_sleep_min)),
-        format!("efficiency {}", one_decimal(n.efficiency_pct)),
-        pair("latency", n.onset_latency_min, whole),
-        pair("WASO", n.waso_min, whole),
-        pair("REM latency", n.rem_latency_min, whole),
-        pair("SpO2 low", n.spo2_nadir, one_decimal),
-        pair("score", n.sleep_score, |s| s.to_string()),
+        format!("{slept} {}", whole(n.total_sleep_min)),
+        format!("{eff} {}", one_decimal(n.efficiency_pct)),
+        pair(onset, n.onset_latency_min, whole),
+        pair(awake, n.waso_min, whole),
+        pair(rem_onset, n.rem_latency_min, whole),
+        pair(spo2_min, n.spo2_nadir, one_decimal),
+        pair(score, n.sleep_score, |s| s.to_string()),
     ]
     .join(" ")
 }
