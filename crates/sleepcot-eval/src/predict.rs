@@ -13,7 +13,7 @@ use sleepcot_data::teacher::{
     ExpertTeacher, FollowUpQuestion, Style, Task, Teacher, TeacherInput, followup::gold_answer,
 };
 
-use crate::baselines::{RandomLetter, generic_advice};
+use crate::baselines::{PopulationPrior, RandomLetter, generic_advice};
 use crate::efficiency::peak_rss_bytes;
 use crate::error::EvalError;
 use crate::prediction::{Prediction, VariantInfo, write_predictions};
@@ -291,6 +291,53 @@ impl Predictor for GenericPredictor {
     }
 }
 
+/// The population prior ([`PopulationPrior`]): the same answers for everyone, fitted on the
+/// training split, so a student can be told apart from one that only learnt the population.
+#[derive(Debug, Clone)]
+pub struct PriorPredictor {
+    /// Variant name (`prior` by default).
+    pub name: String,
+    /// The fitted prior.
+    pub prior: PopulationPrior,
+}
+
+impl PriorPredictor {
+    /// The prior fitted on `train`, named `prior`.
+    pub fn fit(train: &[sleepcot_data::instructions::InstructionRecord]) -> Self {
+        PriorPredictor {
+            name: "prior".into(),
+            prior: PopulationPrior::fit(train),
+        }
+    }
+}
+
+impl Predictor for PriorPredictor {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn predict(
+        &mut self,
+        items: &[Item<'_>],
+        _timing: &mut BatchTiming,
+    ) -> Result<Vec<Generated>, EvalError> {
+        Ok(items
+            .iter()
+            .map(|item| Generated {
+                output: self.prior.output(item.record),
+                ..Generated::default()
+            })
+            .collect())
+    }
+
+    fn info(&self) -> VariantInfo {
+        VariantInfo {
+            kind: Some(crate::prediction::VariantKind::Baseline),
+            ..VariantInfo::default()
+        }
+    }
+}
+
 /// A seeded random letter for every item (`Answer: X`): chance level on knowledge questions.
 #[derive(Debug, Clone)]
 pub struct RandomLetterPredictor {
@@ -337,8 +384,10 @@ impl Predictor for RandomLetterPredictor {
 }
 
 /// Writes the predictions of the model-free variants: the expert teacher on every item,
-/// generic advice on the report items (recommendations and follow-ups) and random letters on
-/// the knowledge questions. Returns the variant names written.
+/// generic advice on the report items (recommendations and follow-ups), random letters on
+/// the knowledge questions, and the population prior on every item when the run has a training
+/// split (`data/instructions/train.jsonl`; an extra set has none). Returns the variant names
+/// written.
 pub fn predict_baselines(
     run: &RunDir,
     test: &crate::testset::TestSet,
@@ -369,6 +418,16 @@ pub fn predict_baselines(
         if !items.is_empty() {
             names.push(run_predictions(predictor, items, run, options)?.1.name);
         }
+    }
+    let train = run.data().join("instructions").join("train.jsonl");
+    if train.is_file() {
+        let records: Vec<sleepcot_data::instructions::InstructionRecord> =
+            crate::testset::read_rows(&train, "training split", "instruction record")?
+                .into_iter()
+                .map(|(_, r)| r)
+                .collect();
+        let mut prior = PriorPredictor::fit(&records);
+        names.push(run_predictions(&mut prior, &items, run, options)?.1.name);
     }
     Ok(names)
 }

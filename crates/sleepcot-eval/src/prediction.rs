@@ -106,14 +106,15 @@ pub struct VariantInfo {
 
 impl VariantInfo {
     /// The kind, guessed from the name when the file does not say (`expert*` is the teacher,
-    /// `generic*`/`random*` baselines, `untrained*` the untrained student, anything else a
+    /// `generic*`/`random*`/`prior*` baselines, `untrained*` the untrained student, anything else a
     /// student).
     pub fn kind(&self) -> VariantKind {
         self.kind.unwrap_or_else(|| {
             let n = self.name.as_str();
             if n.starts_with("expert") || n.starts_with("teacher") {
                 VariantKind::Teacher
-            } else if n.starts_with("generic") || n.starts_with("random") {
+            } else if n.starts_with("generic") || n.starts_with("random") || n.starts_with("prior")
+            {
                 VariantKind::Baseline
             } else if n.starts_with("untrained") {
                 VariantKind::Untrained

@@ -26,7 +26,13 @@ use spec::Experiment;
 use stage::{Decision, StageRecord, Stages, Status};
 
 /// Names the baselines' predictions use, which no variant may take.
-pub const BASELINE_NAMES: [&str; 4] = ["expert", "generic", "random_letter", execute::UNTRAINED];
+pub const BASELINE_NAMES: [&str; 5] = [
+    "expert",
+    "generic",
+    "random_letter",
+    "prior",
+    execute::UNTRAINED,
+];
 
 /// Options of `cargo xtask experiment`.
 #[derive(Debug, Args)]

@@ -10,8 +10,8 @@
 //! red-flag block, so they train the same skill as the recommendation. One wording per kind,
 //! like the checklist: the same report and question always get the same reply.
 
-use super::report::NIGHT_KEYS;
 use super::reply::{advice_item, checklist, checklist_line, norms_line, red_flag_lines, referral};
+use super::report::NIGHT_KEYS;
 use crate::findings::{FindingKind, rule_for, sleep_range_h};
 use crate::report::{NightSummary, Report};
 use crate::teacher::followup::{FollowUpKind, FollowUpQuestion, gold_answer};
