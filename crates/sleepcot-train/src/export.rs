@@ -16,7 +16,8 @@ use crate::error::Result;
 /// The directories an export wrote.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Exported {
-    /// HF-layout checkpoint (`config.json`, `model.safetensors`, `tokenizer.json`), adapters
+    /// HF-layout checkpoint (`config.json`, `model.safetensors`, `tokenizer.json`,
+    /// `tokenizer_config.json`), adapters
     /// merged: loadable by `sleepcot-model` and by `transformers`.
     pub model: PathBuf,
     /// PEFT adapter (`adapter_config.json`, `adapter_model.safetensors`), for LoRA students.
@@ -37,7 +38,7 @@ pub fn export<B: Backend>(
     let adapter = if sleepcot_model::lora::adapter_count(&mut merged) > 0 {
         let path = dir.join("adapter");
         save_peft_adapter(&mut merged, &path, base)?;
-        tokenizer.save(path.join("tokenizer.json"))?;
+        tokenizer.save_pretrained(&path)?;
         Some(path)
     } else {
         None
@@ -46,7 +47,7 @@ pub fn export<B: Backend>(
     merge_and_unload(&mut merged);
     let path = dir.join("model");
     save_pretrained(&merged, &path)?;
-    tokenizer.save(path.join("tokenizer.json"))?;
+    tokenizer.save_pretrained(&path)?;
     Ok(Exported {
         model: path,
         adapter,

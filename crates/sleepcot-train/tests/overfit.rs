@@ -43,6 +43,13 @@ fn tiny_student_overfits_eight_records() {
         stage.final_train_loss
     );
     assert!(stage.exported.model.join("model.safetensors").is_file());
+    // `transformers` reads the tokenizer.json as written, not as Qwen2's class would rebuild it.
+    let config: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(stage.exported.model.join("tokenizer_config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(config["tokenizer_class"], "PreTrainedTokenizerFast");
+    assert_eq!(config["eos_token"], "<|im_end|>");
     assert!(stage.dir.join("metrics.csv").is_file() && stage.dir.join("metrics.parquet").is_file());
     let rows = sleepcot_train::metrics::read_metrics(&stage.dir.join("metrics.csv")).unwrap();
     assert_eq!(rows.len(), 80);

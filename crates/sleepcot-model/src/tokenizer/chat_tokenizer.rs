@@ -173,6 +173,34 @@ impl ChatTokenizer {
             .map_err(|e| save_err(one_line(&e.to_string())))?;
         write_atomic(path, json.as_bytes()).map_err(|e| save_err(e.to_string()))
     }
+
+    /// Writes the tokenizer as a Hugging Face directory expects it: `dir/tokenizer.json`, and
+    /// `dir/tokenizer_config.json` naming the generic fast tokenizer class with the stop and
+    /// pad tokens. Without the config, `transformers` 5 would pick the tokenizer class from the
+    /// model type (Qwen2) and rebuild its pre-tokenizer, so a student trained with another one
+    /// (a from-scratch tokenizer with digits split) would be read differently there.
+    pub fn save_pretrained(&self, dir: impl AsRef<Path>) -> Result<(), TokenizerError> {
+        let dir = dir.as_ref();
+        self.save(dir.join("tokenizer.json"))?;
+        let path = dir.join("tokenizer_config.json");
+        let name = |id: u32| self.tokenizer.id_to_token(id);
+        let config = serde_json::json!({
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "eos_token": name(self.special.im_end),
+            "pad_token": name(self.special.pad),
+            "bos_token": null,
+            "unk_token": null,
+            "clean_up_tokenization_spaces": false,
+        });
+        let text = serde_json::to_string_pretty(&config).map_err(|e| TokenizerError::Save {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        write_atomic(&path, text.as_bytes()).map_err(|e| TokenizerError::Save {
+            path: path.clone(),
+            reason: e.to_string(),
+        })
+    }
 }
 
 fn encode_with(tokenizer: &Tokenizer, text: &str) -> Result<Vec<u32>, TokenizerError> {
