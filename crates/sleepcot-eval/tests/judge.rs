@@ -43,6 +43,10 @@ async fn complete(
     } else if answer.contains("everyday habits") {
         json!({"personalisation": 2, "reasoning": 4, "knowledge": 6, "justification": "Generic advice."})
             .to_string()
+    } else if answer.trim_start().starts_with("Answer:") {
+        // The population prior: the common findings, no reasoning, nothing of the person's.
+        json!({"personalisation": 5, "reasoning": 1, "knowledge": 5, "justification": "Common findings only."})
+            .to_string()
     } else {
         "```json\n{\"personalisation\": 9, \"reasoning\": 8, \"knowledge\": 9, \"justification\": \"Every finding is addressed with the person's values.\"}\n```".to_string()
     };
@@ -118,8 +122,8 @@ fn judge_config(base_url: &str, cache: &Path, max_items: Option<usize>) -> Judge
     .unwrap()
 }
 
-/// A run directory with the expert teacher's, generic advice's and random letters'
-/// predictions, and a hand-written "unsure" variant.
+/// A run directory with the expert teacher's, generic advice's, random letters' and the
+/// population prior's predictions, and a hand-written "unsure" variant.
 fn run_dir(dir: &Path) -> RunDir {
     let run = common::expert_run(dir, 5, 40, 3, 12, 1);
     let test = TestSet::load(&run).unwrap();
@@ -166,12 +170,12 @@ fn judge_scores_become_metrics_and_the_cache_replays_them() {
     let done = judge_run(&run, &judge, None, 0, false).unwrap();
     let names: Vec<&str> = done.iter().map(|d| d.variant.as_str()).collect();
     // Random letters answer no recommendation, so there is nothing of theirs to judge.
-    assert_eq!(names, ["expert", "generic", "unsure"]);
+    assert_eq!(names, ["expert", "generic", "prior", "unsure"]);
     for d in &done {
         assert_eq!(d.judged, reports, "{d:?}");
     }
-    assert_eq!(done[2].unreadable, reports);
-    assert_eq!(server.requests(), 3 * reports);
+    assert_eq!(done[3].unreadable, reports);
+    assert_eq!(server.requests(), 4 * reports);
     assert!(run.judge_file("expert").is_file());
     assert!(run.judge().join("expert.parquet").is_file());
 
