@@ -72,7 +72,8 @@ fn a_run_is_evaluated_end_to_end() {
     let run = RunDir::new(dir.path());
     let test = TestSet::load(&run).unwrap();
     let names = predict_baselines(&run, &test, 0, &quiet()).unwrap();
-    assert_eq!(names, ["expert", "generic", "random_letter"]);
+    // The run has a training split, so the population prior is fitted and answers too.
+    assert_eq!(names, ["expert", "generic", "random_letter", "prior"]);
 
     // A tiny untrained student, one-stage and Sci-CoT with all three rationale sources, on a
     // few items of every task.
@@ -147,9 +148,10 @@ fn a_run_is_evaluated_end_to_end() {
 
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out.metrics_path).unwrap()).unwrap();
-    // expert, generic, random letters, untrained, and Sci-CoT with its own, the teacher's, the
-    // masked teacher's and no rationale.
-    assert_eq!(json["variants"].as_array().unwrap().len(), 8);
+    // expert, generic, random letters, the prior, untrained, and Sci-CoT with its own, the
+    // teacher's, the masked teacher's and no rationale.
+    assert_eq!(json["variants"].as_array().unwrap().len(), 9);
+    assert_eq!(m.variant("prior").unwrap().kind, VariantKind::Baseline);
     assert!(m.variant("scicot+masked_teacher_rationale").is_some());
     assert!(dir.path().join("eval/scores.parquet").is_file());
     // The report opens with the headline and embeds the plots; every table is in the appendix
