@@ -84,7 +84,8 @@ pub struct VariantSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EvalSpec {
-    /// Also score the expert teacher, generic advice and random letters.
+    /// Also score the expert teacher, generic advice, random letters, the population prior and
+    /// the untrained student.
     pub baselines: bool,
     /// Longest generated reply, in tokens.
     pub max_new_tokens: usize,
