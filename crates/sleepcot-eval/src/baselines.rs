@@ -72,9 +72,8 @@ pub struct PopulationPrior {
 }
 
 /// The follow-up kind a record asks, from its `source_id` (`<report id>/<kind>`).
-pub fn follow_up_kind(record: &InstructionRecord) -> Option<FollowUpKind> {
-    let (_, name) = record.source_id.rsplit_once('/')?;
-    FollowUpKind::ALL.into_iter().find(|k| k.name() == name)
+fn follow_up_kind(record: &InstructionRecord) -> Option<FollowUpKind> {
+    crate::followup::follow_up_source(record).map(|(_, kind)| kind)
 }
 
 /// The most frequent key of `counts`, the smallest on a tie.

@@ -45,6 +45,14 @@ pub fn score_follow_up(gold: &GoldAnswer, output: &str) -> Outcome {
     }
 }
 
+/// The report id and follow-up kind a record's `source_id` (`<report id>/<kind>`) names;
+/// `None` when it is malformed.
+pub fn follow_up_source(record: &InstructionRecord) -> Option<(&str, FollowUpKind)> {
+    let (report_id, name) = record.source_id.rsplit_once('/')?;
+    let kind = FollowUpKind::ALL.into_iter().find(|k| k.name() == name)?;
+    Some((report_id, kind))
+}
+
 /// The kind and gold answer of a follow-up `record` about `report`, recomputed from the report.
 ///
 /// The record's `source_id` is `<report id>/<follow-up kind>`. Fails when the record is not a
@@ -65,11 +73,7 @@ pub fn gold_for_record(
         id: record.id.clone(),
         source_id: record.source_id.clone(),
     };
-    let (report_id, kind_name) = record.source_id.rsplit_once('/').ok_or_else(malformed)?;
-    let kind = FollowUpKind::ALL
-        .into_iter()
-        .find(|k| k.name() == kind_name)
-        .ok_or_else(malformed)?;
+    let (report_id, kind) = follow_up_source(record).ok_or_else(malformed)?;
     if report_id != report.id {
         return Err(EvalError::ReportMismatch {
             id: record.id.clone(),

@@ -247,6 +247,25 @@ impl Predictor for TeacherPredictor {
     }
 }
 
+/// The predictions of a model-free baseline: `answer` of every item, with no timing.
+fn model_free(items: &[Item<'_>], answer: impl Fn(&Item<'_>) -> String) -> Vec<Generated> {
+    items
+        .iter()
+        .map(|item| Generated {
+            output: answer(item),
+            ..Generated::default()
+        })
+        .collect()
+}
+
+/// How a model-free baseline describes itself.
+fn baseline_info() -> VariantInfo {
+    VariantInfo {
+        kind: Some(crate::prediction::VariantKind::Baseline),
+        ..VariantInfo::default()
+    }
+}
+
 /// The same generic sleep-hygiene advice for every item: the "knows nothing about this person"
 /// baseline for recommendations (on a follow-up it answers nothing, and scores so).
 #[derive(Debug, Clone)]
@@ -274,20 +293,11 @@ impl Predictor for GenericPredictor {
         _timing: &mut BatchTiming,
     ) -> Result<Vec<Generated>, EvalError> {
         let advice = generic_advice();
-        Ok(items
-            .iter()
-            .map(|_| Generated {
-                output: advice.clone(),
-                ..Generated::default()
-            })
-            .collect())
+        Ok(model_free(items, |_| advice.clone()))
     }
 
     fn info(&self) -> VariantInfo {
-        VariantInfo {
-            kind: Some(crate::prediction::VariantKind::Baseline),
-            ..VariantInfo::default()
-        }
+        baseline_info()
     }
 }
 
@@ -321,20 +331,11 @@ impl Predictor for PriorPredictor {
         items: &[Item<'_>],
         _timing: &mut BatchTiming,
     ) -> Result<Vec<Generated>, EvalError> {
-        Ok(items
-            .iter()
-            .map(|item| Generated {
-                output: self.prior.output(item.record),
-                ..Generated::default()
-            })
-            .collect())
+        Ok(model_free(items, |item| self.prior.output(item.record)))
     }
 
     fn info(&self) -> VariantInfo {
-        VariantInfo {
-            kind: Some(crate::prediction::VariantKind::Baseline),
-            ..VariantInfo::default()
-        }
+        baseline_info()
     }
 }
 
@@ -366,20 +367,13 @@ impl Predictor for RandomLetterPredictor {
         items: &[Item<'_>],
         _timing: &mut BatchTiming,
     ) -> Result<Vec<Generated>, EvalError> {
-        Ok(items
-            .iter()
-            .map(|item| Generated {
-                output: self.letters.output(item.index as u64),
-                ..Generated::default()
-            })
-            .collect())
+        Ok(model_free(items, |item| {
+            self.letters.output(item.index as u64)
+        }))
     }
 
     fn info(&self) -> VariantInfo {
-        VariantInfo {
-            kind: Some(crate::prediction::VariantKind::Baseline),
-            ..VariantInfo::default()
-        }
+        baseline_info()
     }
 }
 

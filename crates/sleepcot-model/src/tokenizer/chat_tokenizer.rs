@@ -176,9 +176,10 @@ impl ChatTokenizer {
 
     /// Writes the tokenizer as a Hugging Face directory expects it: `dir/tokenizer.json`, and
     /// `dir/tokenizer_config.json` naming the generic fast tokenizer class with the stop and
-    /// pad tokens. Without the config, `transformers` 5 would pick the tokenizer class from the
-    /// model type (Qwen2) and rebuild its pre-tokenizer, so a student trained with another one
-    /// (a from-scratch tokenizer with digits split) would be read differently there.
+    /// pad tokens, so `AutoTokenizer` reads `tokenizer.json` as written rather than as the
+    /// model type's tokenizer class would rebuild it. `transformers` 5 ignores the class for
+    /// `qwen2` checkpoints and applies Qwen2's pre-tokenizer anyway; there a from-scratch
+    /// student's tokenizer is read with `PreTrainedTokenizerFast(tokenizer_file=...)`.
     pub fn save_pretrained(&self, dir: impl AsRef<Path>) -> Result<(), TokenizerError> {
         let dir = dir.as_ref();
         self.save(dir.join("tokenizer.json"))?;

@@ -17,6 +17,7 @@ use crate::report::{NightSummary, Report};
 use crate::teacher::followup::{FollowUpKind, FollowUpQuestion, gold_answer};
 use crate::teacher::format::{ANSWER_MARKER, clock, minutes, night_name, percent, tag};
 use crate::teacher::recommendation::prioritise;
+use crate::teacher::render::cell;
 use crate::teacher::{TeacherError, TeacherOutput};
 
 /// `key per night: night 1 v; night 2 v; ...`, with `-` for a night the device did not record.
@@ -30,10 +31,6 @@ fn per_night(
         .map(|n| format!("{} {}", night_name(n.night), value(n)))
         .collect();
     format!("{key} per night: {}.", items.join("; "))
-}
-
-fn shown<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {
-    value.map_or_else(|| "-".to_string(), show)
 }
 
 /// Writes the compact reasoning and answer for `question` about `report`.
@@ -70,9 +67,7 @@ pub(crate) fn compact_follow_up(
             answer.push_str(&format!(" (out of {})", nights.len()));
         }
         FollowUpKind::LowestSpo2 => {
-            lines.push(per_night(spo2_min, nights, |n| {
-                shown(n.spo2_nadir, percent)
-            }));
+            lines.push(per_night(spo2_min, nights, |n| cell(n.spo2_nadir, percent)));
             lines.push("The lowest of these is the answer.".to_string());
         }
         FollowUpKind::DeepSleepNormal => {
@@ -86,8 +81,8 @@ pub(crate) fn compact_follow_up(
             let p = &report.period;
             lines.push(format!(
                 "Mid-sleep: work nights {}, weekend {}.",
-                shown(p.weekday_midsleep_h, clock),
-                shown(p.weekend_midsleep_h, clock)
+                cell(p.weekday_midsleep_h, clock),
+                cell(p.weekend_midsleep_h, clock)
             ));
             if let Some(jetlag) = p.social_jetlag_min {
                 lines.push(format!("Social jetlag {}.", minutes(jetlag)));
@@ -98,12 +93,13 @@ pub(crate) fn compact_follow_up(
             lines.push(norms_line(report));
             lines.extend(checklist(report));
             lines.extend(red_flag_lines(report));
-            let ranked: Vec<String> = prioritise(report)
+            let ordered = prioritise(report);
+            let ranked: Vec<String> = ordered
                 .iter()
                 .map(|f| format!("{} {}", tag(f.kind), f.severity.label()))
                 .collect();
             lines.push(format!("Ranked: {}.", ranked.join(", ")));
-            if let Some(top) = prioritise(report).first() {
+            if let Some(top) = ordered.first() {
                 answer = format!("{ANSWER_MARKER} {}", advice_item(report, top.kind));
             }
         }
@@ -116,7 +112,7 @@ pub(crate) fn compact_follow_up(
         }
         FollowUpKind::BestNight => {
             lines.push(per_night(score, nights, |n| {
-                shown(n.sleep_score, |s| s.to_string())
+                cell(n.sleep_score, |s| s.to_string())
             }));
             lines.push("The highest is the answer (the first night on a tie).".to_string());
         }
