@@ -28,6 +28,7 @@ pub mod export;
 pub mod loss;
 pub mod metrics;
 pub mod objective;
+pub mod optimizer;
 pub mod parallel;
 pub mod params;
 pub mod schedule;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::module::AutodiffModule;
-use burn::optim::{AdamWConfig, GradientsAccumulator, GradientsParams, Optimizer};
+use burn::optim::{GradientsAccumulator, GradientsParams, Optimizer};
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::cast::ToElement;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -19,6 +19,7 @@ use crate::config::TrainConfig;
 use crate::error::{Result, TrainError};
 use crate::loss::batch_loss;
 use crate::metrics::{MetricRow, write_metrics};
+use crate::optimizer::FusedAdamW;
 use crate::parallel::DataParallel;
 use crate::params::{clip_global_norm, count_params};
 use crate::schedule::learning_rate;
@@ -265,16 +266,12 @@ pub fn backward_batch<B: AutodiffBackend>(
     Ok((value, GradientsParams::from_grads(loss.backward(), model)))
 }
 
-/// Builds the AdamW optimiser of `optim` (PyTorch's defaults unless configured).
+/// Builds the AdamW optimiser of `optim` (PyTorch's defaults unless configured), fused on the
+/// CPU backend.
 pub fn adamw<B: AutodiffBackend>(
     optim: &crate::config::OptimConfig,
 ) -> impl Optimizer<Qwen2ForCausalLM<B>, B> {
-    AdamWConfig::new()
-        .with_beta_1(optim.beta1 as f32)
-        .with_beta_2(optim.beta2 as f32)
-        .with_epsilon(optim.eps as f32)
-        .with_weight_decay(optim.weight_decay as f32)
-        .init::<B, Qwen2ForCausalLM<B>>()
+    FusedAdamW::init::<B, Qwen2ForCausalLM<B>>(optim)
 }
 
 fn diverged(step: usize, loss: f64, checkpoint: &Option<PathBuf>) -> TrainError {

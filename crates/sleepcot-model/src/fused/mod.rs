@@ -16,6 +16,7 @@ mod attention;
 mod exp;
 mod gemm;
 pub mod lanes;
+mod linear;
 mod rmsnorm;
 mod route;
 mod swiglu;
@@ -23,6 +24,7 @@ mod swiglu;
 pub use attention::{attention, cached_attention, composed_attention, grouped_attention};
 pub use exp::exp;
 pub use lanes::{KernelPath, kernel_path, kernel_path_from_env, set_kernel_path};
+pub use linear::{WeightLayout, composed_linear, linear};
 pub use rmsnorm::{composed_rms_norm, rms_norm};
 pub use route::{CpuRoute, TrackedTensor, buffer, record, retype, tracked_input};
 pub use swiglu::{composed_swiglu, swiglu};
@@ -61,7 +63,7 @@ mod tests {
     use burn::tensor::{Distribution, Tensor, TensorData};
 
     use super::test_support::values;
-    use super::{attention, rms_norm, swiglu};
+    use super::{WeightLayout, attention, linear, rms_norm, swiglu};
 
     type Ad = Autodiff<Flex>;
 
@@ -86,7 +88,23 @@ mod tests {
             .require_grad();
         let a = attention(q.clone(), k.clone(), v.clone(), None);
         let n = rms_norm(a.clone(), w.clone(), 1e-6);
-        let out = swiglu(n.clone(), a.clone());
+        let gated = swiglu(n.clone(), a.clone()).reshape([batch, seq, heads * d]);
+        // A projection large enough that gemm splits it between threads.
+        let out_width = 96;
+        let lw = Tensor::<Ad, 2>::from_data(
+            TensorData::new(
+                inputs[0][..heads * d * out_width].to_vec(),
+                [heads * d, out_width],
+            ),
+            &device,
+        )
+        .require_grad();
+        let lb = Tensor::<Ad, 1>::from_data(
+            TensorData::new(inputs[1][..out_width].to_vec(), [out_width]),
+            &device,
+        )
+        .require_grad();
+        let out = linear(gated, lw.clone(), Some(lb.clone()), WeightLayout::InOut);
         let grads = (out.clone() * out.clone()).sum().backward();
         vec![
             values(out.inner()),
@@ -94,6 +112,8 @@ mod tests {
             values(k.grad(&grads).unwrap()),
             values(v.grad(&grads).unwrap()),
             values(w.grad(&grads).unwrap()),
+            values(lw.grad(&grads).unwrap()),
+            values(lb.grad(&grads).unwrap()),
         ]
     }
 

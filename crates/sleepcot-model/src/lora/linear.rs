@@ -14,10 +14,10 @@
 use burn::module::{Module, Param, ParamId};
 use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::backend::Backend;
-use burn::tensor::module::linear;
 use burn::tensor::{DType, Tensor, TensorData};
 
 use crate::cast::to_dtype;
+use crate::fused::{WeightLayout, linear};
 
 /// The trainable low-rank factors of one LoRA projection, plus their scaling and input dropout.
 #[derive(Module, Debug)]
@@ -88,9 +88,9 @@ impl<B: Backend> LoraAdapter<B> {
     pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
         let dtype = x.dtype();
         let x = self.dropout.forward(to_dtype(x, DType::F32));
-        let down = linear(x, self.a.val(), None);
+        let down = linear(x, self.a.val(), None, WeightLayout::InOut);
         to_dtype(
-            linear(down, self.b.val(), None).mul_scalar(self.scaling),
+            linear(down, self.b.val(), None, WeightLayout::InOut).mul_scalar(self.scaling),
             dtype,
         )
     }
@@ -147,10 +147,16 @@ impl<B: Backend> LoraLinear<B> {
         match (&self.adapter, self.merged) {
             (Some(adapter), false) => {
                 let branch = adapter.forward(x.clone());
-                self.base.forward(x) + branch
+                self.base_forward(x) + branch
             }
-            _ => self.base.forward(x),
+            _ => self.base_forward(x),
         }
+    }
+
+    /// `x·W + b` of the base projection alone (fused on the CPU backend).
+    fn base_forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
+        let bias = self.base.bias.as_ref().map(|b| b.val());
+        linear(x, self.base.weight.val(), bias, WeightLayout::InOut)
     }
 
     /// Folds the adapter's update into the base weight (`W += scaling·A·B`) and keeps the adapter

@@ -20,7 +20,7 @@ use burn::tensor::{DType, Int, Tensor, TensorData, backend::Backend};
 
 use crate::config::Qwen2Config;
 use crate::error::{ModelError, Result};
-use crate::fused::CpuRoute;
+use crate::fused::{self, CpuRoute, WeightLayout};
 use crate::kv_cache::{KvCache, StepPlan};
 use crate::lora::LoraLinear;
 
@@ -325,7 +325,12 @@ impl<B: Backend> Qwen2ForCausalLM<B> {
     /// Projects hidden states `[batch, seq, hidden]` to logits `[batch, seq, vocab]`.
     pub fn logits(&self, hidden: Tensor<B, 3>) -> Tensor<B, 3> {
         match &self.lm_head {
-            Some(head) => head.forward(hidden),
+            Some(head) => fused::linear(
+                hidden,
+                head.weight.val(),
+                head.bias.as_ref().map(|b| b.val()),
+                WeightLayout::InOut,
+            ),
             None => {
                 let [b, s, h] = hidden.dims();
                 let embed = self.model.embed_tokens.weight.val();
@@ -339,7 +344,7 @@ impl<B: Backend> Qwen2ForCausalLM<B> {
                 // backends keep the form they were measured with).
                 let cpu = CpuRoute::of::<B>(&[]) != CpuRoute::Composed;
                 let logits = if cpu && b * s >= TIED_DIRECT_ROWS {
-                    hidden.matmul(embed.transpose())
+                    fused::linear(hidden, embed, None, WeightLayout::OutIn)
                 } else {
                     embed.matmul(hidden.transpose()).transpose()
                 };
