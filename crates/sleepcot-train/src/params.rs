@@ -72,14 +72,16 @@ pub fn clip_global_norm<B: AutodiffBackend, M: Module<B>>(
     impl<B: AutodiffBackend> ModuleVisitor<B> for Scale<'_> {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
             if let Some(g) = self.0.remove::<B::InnerBackend, D>(param.id) {
-                let scaled = match cpu_buffer(g.clone()) {
-                    Some(mut buffer) => {
-                        scale_in_place(buffer.storage_mut::<f32>(), self.1 as f32);
-                        retype::<Flex, B::InnerBackend, D>(Tensor::from_primitive(
-                            TensorPrimitive::Float(buffer),
-                        ))
-                    }
-                    None => g.mul_scalar(self.1),
+                // The gradient moves into the buffer (no other handle), so it is scaled in
+                // place rather than copied.
+                let scaled = if CpuRoute::of::<B::InnerBackend>(&[g.dtype()]) == CpuRoute::Plain {
+                    let mut buffer = buffer(retype::<B::InnerBackend, Flex, D>(g));
+                    scale_in_place(buffer.storage_mut::<f32>(), self.1 as f32);
+                    retype::<Flex, B::InnerBackend, D>(Tensor::from_primitive(
+                        TensorPrimitive::Float(buffer),
+                    ))
+                } else {
+                    g.mul_scalar(self.1)
                 };
                 self.0.register(param.id, scaled);
             }

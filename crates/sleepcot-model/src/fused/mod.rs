@@ -18,6 +18,7 @@ mod gemm;
 pub mod lanes;
 mod linear;
 mod rmsnorm;
+mod rope;
 mod route;
 mod swiglu;
 
@@ -26,6 +27,7 @@ pub use exp::exp;
 pub use lanes::{KernelPath, kernel_path, kernel_path_from_env, set_kernel_path};
 pub use linear::{WeightLayout, composed_linear, linear};
 pub use rmsnorm::{composed_rms_norm, rms_norm};
+pub use rope::{composed_rope, rope};
 pub use route::{CpuRoute, TrackedTensor, buffer, record, retype, tracked_input};
 pub use swiglu::{composed_swiglu, swiglu};
 

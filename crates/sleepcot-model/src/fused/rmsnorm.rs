@@ -17,7 +17,8 @@ use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
 use super::route::{
-    CpuRoute, buffer, contiguous, for_each_chunk_pair, record, retype, tracked_input, wrap,
+    CpuRoute, buffer, contiguous, for_each_chunk_pair, record, retype, tracked_input, uninit, wrap,
+    written,
 };
 use crate::cast::to_dtype;
 
@@ -76,7 +77,7 @@ fn forward(x: &FlexTensor, weight: &FlexTensor, eps: f32) -> (FlexTensor, Vec<f3
     let (xs, w) = (x.storage::<f32>(), weight.storage::<f32>());
     let hidden = w.len();
     let rows = xs.len() / hidden.max(1);
-    let mut out = vec![0.0f32; xs.len()];
+    let mut out = uninit(xs.len());
     let mut inv = vec![0.0f32; rows];
     for_each_chunk_pair(&mut out, ROWS * hidden, &mut inv, ROWS, |task, out, inv| {
         let first = task * ROWS;
@@ -85,10 +86,12 @@ fn forward(x: &FlexTensor, weight: &FlexTensor, eps: f32) -> (FlexTensor, Vec<f3
             let mean = super::lanes::dot(x, x) / hidden as f32;
             *inv = 1.0 / (mean + eps).sqrt();
             for ((o, &x), &w) in o.iter_mut().zip(x).zip(w) {
-                *o = x * *inv * w;
+                o.write(x * *inv * w);
             }
         }
     });
+    // SAFETY: the rows tile the buffer and every element of each row was written.
+    let out = unsafe { written(out) };
     let out = FlexTensor::from_data(TensorData::new(out, x.layout().shape().clone()));
     (out, inv)
 }
@@ -102,7 +105,7 @@ fn backward(state: &State, dy: &FlexTensor, weight_grad: bool) -> (FlexTensor, O
         dy.storage::<f32>(),
     );
     let hidden = w.len();
-    let mut dx = vec![0.0f32; xs.len()];
+    let mut dx = uninit(xs.len());
     let partials: Vec<Vec<f32>> = dx
         .par_chunks_mut(ROWS * hidden)
         .enumerate()
@@ -125,7 +128,7 @@ fn backward(state: &State, dy: &FlexTensor, weight_grad: bool) -> (FlexTensor, O
                     .sum::<f32>()
                     / hidden as f32;
                 for (((d, &x), &dy), &w) in dx.iter_mut().zip(x).zip(dy).zip(w) {
-                    *d = inv * (dy * w - x * inv * dot);
+                    d.write(inv * (dy * w - x * inv * dot));
                 }
                 if weight_grad {
                     for ((acc, &x), &dy) in dw.iter_mut().zip(x).zip(dy) {
@@ -136,6 +139,8 @@ fn backward(state: &State, dy: &FlexTensor, weight_grad: bool) -> (FlexTensor, O
             dw
         })
         .collect();
+    // SAFETY: the rows tile the buffer and every element of each row was written.
+    let dx = unsafe { written(dx) };
     let dx = FlexTensor::from_data(TensorData::new(dx, state.x.layout().shape().clone()));
     let dw = weight_grad.then(|| {
         let mut total = vec![0.0f32; hidden];

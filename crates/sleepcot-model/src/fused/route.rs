@@ -2,6 +2,7 @@
 //! tensor operations.
 
 use std::any::{Any, TypeId};
+use std::mem::MaybeUninit;
 
 use burn::backend::Flex;
 use burn::backend::autodiff::Autodiff;
@@ -127,12 +128,12 @@ pub(crate) fn for_each_task(tasks: usize, work: usize, task: impl Fn(usize) + Se
 /// piece of `b`, in parallel when there is more than one piece. A single piece runs inline:
 /// handing it to the thread pool costs a thread wake-up, a large share of a decoding step's
 /// few-row work.
-pub(crate) fn for_each_chunk_pair(
-    a: &mut [f32],
+pub(crate) fn for_each_chunk_pair<T: Send, U: Send>(
+    a: &mut [T],
     a_chunk: usize,
-    b: &mut [f32],
+    b: &mut [U],
     b_chunk: usize,
-    task: impl Fn(usize, &mut [f32], &mut [f32]) + Send + Sync,
+    task: impl Fn(usize, &mut [T], &mut [U]) + Send + Sync,
 ) {
     if a.len() > a_chunk {
         a.par_chunks_mut(a_chunk)
@@ -142,6 +143,29 @@ pub(crate) fn for_each_chunk_pair(
     } else {
         task(0, a, b);
     }
+}
+
+/// `len` fresh elements, left uninitialised for a kernel that writes every one of them.
+///
+/// A zero-filled buffer would cost a single-threaded pass over memory that the kernel then
+/// overwrites; [`written`] turns the buffer into a vector once it is written.
+pub(crate) fn uninit(len: usize) -> Vec<MaybeUninit<f32>> {
+    let mut out = Vec::with_capacity(len);
+    // SAFETY: `MaybeUninit` needs no initialisation, and the capacity is `len`.
+    unsafe { out.set_len(len) };
+    out
+}
+
+/// The vector of a buffer from [`uninit`] that the caller's kernel has written whole.
+///
+/// # Safety
+/// Every element of `buffer` must have been written.
+pub(crate) unsafe fn written(buffer: Vec<MaybeUninit<f32>>) -> Vec<f32> {
+    let mut buffer = std::mem::ManuallyDrop::new(buffer);
+    let (ptr, len, cap) = (buffer.as_mut_ptr(), buffer.len(), buffer.capacity());
+    // SAFETY: same allocation, layout and length; `MaybeUninit<f32>` has `f32`'s layout, and the
+    // caller promises every element is initialised.
+    unsafe { Vec::from_raw_parts(ptr.cast::<f32>(), len, cap) }
 }
 
 /// A pointer that rayon tasks may share because each writes a region no other task touches.

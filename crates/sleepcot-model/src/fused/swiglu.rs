@@ -5,6 +5,8 @@
 //! pass and the backward pass are one multi-threaded pass each (the backward one writing both
 //! gradients).
 
+use std::mem::MaybeUninit;
+
 use burn::backend::Flex;
 use burn::backend::autodiff::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -18,7 +20,8 @@ use rayon::prelude::*;
 
 use super::exp::sigmoid;
 use super::route::{
-    CpuRoute, buffer, contiguous, for_each_chunk_pair, record, retype, tracked_input, wrap,
+    CpuRoute, buffer, contiguous, for_each_chunk_pair, record, retype, tracked_input, uninit, wrap,
+    written,
 };
 
 /// Elements per rayon task.
@@ -57,8 +60,12 @@ pub fn composed_swiglu<B: Backend, const D: usize>(
 /// A tensor of `shape` from elements computed chunk by chunk, in parallel when there is more
 /// than one chunk. (Handing a single chunk to the thread pool costs a thread wake-up, a large
 /// share of a decoding step's few-row work.)
-fn elementwise(shape: Shape, len: usize, f: impl Fn(usize, &mut [f32]) + Sync) -> FlexTensor {
-    let mut out = vec![0.0f32; len];
+fn elementwise(
+    shape: Shape,
+    len: usize,
+    f: impl Fn(usize, &mut [MaybeUninit<f32>]) + Sync,
+) -> FlexTensor {
+    let mut out = uninit(len);
     if len > CHUNK {
         out.par_chunks_mut(CHUNK)
             .enumerate()
@@ -66,6 +73,8 @@ fn elementwise(shape: Shape, len: usize, f: impl Fn(usize, &mut [f32]) + Sync) -
     } else {
         f(0, &mut out);
     }
+    // SAFETY: the chunks tile the buffer, and `f` writes every element of its chunk.
+    let out = unsafe { written(out) };
     FlexTensor::from_data(TensorData::new(out, shape))
 }
 
@@ -74,7 +83,7 @@ fn forward(gate: &FlexTensor, up: &FlexTensor) -> FlexTensor {
     elementwise(gate.layout().shape().clone(), g.len(), |start, out| {
         let (g, u) = (&g[start..start + out.len()], &u[start..start + out.len()]);
         for ((o, &g), &u) in out.iter_mut().zip(g).zip(u) {
-            *o = g * sigmoid(g) * u;
+            o.write(g * sigmoid(g) * u);
         }
     })
 }
@@ -87,17 +96,19 @@ fn backward(gate: &FlexTensor, up: &FlexTensor, dout: &FlexTensor) -> (FlexTenso
         up.storage::<f32>(),
         dout.storage::<f32>(),
     );
-    let (mut dgate, mut dup) = (vec![0.0f32; g.len()], vec![0.0f32; g.len()]);
+    let (mut dgate, mut dup) = (uninit(g.len()), uninit(g.len()));
     for_each_chunk_pair(&mut dgate, CHUNK, &mut dup, CHUNK, |i, dgate, dup| {
         let start = i * CHUNK;
         let end = start + dgate.len();
         let inputs = g[start..end].iter().zip(&u[start..end]).zip(&d[start..end]);
         for ((dg, du), ((&g, &u), &d)) in dgate.iter_mut().zip(dup.iter_mut()).zip(inputs) {
             let s = sigmoid(g);
-            *du = d * g * s;
-            *dg = d * u * s * (1.0 + g * (1.0 - s));
+            du.write(d * g * s);
+            dg.write(d * u * s * (1.0 + g * (1.0 - s)));
         }
     });
+    // SAFETY: the chunks tile both buffers and the loop wrote every element of each.
+    let (dgate, dup) = unsafe { (written(dgate), written(dup)) };
     let shape = gate.layout().shape().clone();
     (
         FlexTensor::from_data(TensorData::new(dgate, shape.clone())),

@@ -107,11 +107,7 @@ impl<B: Backend> RopeRows<B> {
 }
 
 /// `x * cos + rotate_half(x) * sin`, where `rotate_half` swaps the halves of the last axis and
-/// negates the new first half.
+/// negates the new first half (one fused kernel on the CPU backend).
 fn rotate<B: Backend>(x: Tensor<B, 4>, (cos, sin): &(Tensor<B, 4>, Tensor<B, 4>)) -> Tensor<B, 4> {
-    let half = x.dims()[3] / 2;
-    let x1 = x.clone().narrow(3, 0, half);
-    let x2 = x.clone().narrow(3, half, half);
-    let rotated = Tensor::cat(vec![x2.neg(), x1], 3);
-    x * cos.clone() + rotated * sin.clone()
+    crate::fused::rope(x, cos.clone(), sin.clone())
 }
