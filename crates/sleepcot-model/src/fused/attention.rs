@@ -263,39 +263,6 @@ impl Shape {
     fn kv_at(&self, b: usize, g: usize) -> usize {
         b * self.keys * self.kv_stride() + g * self.head_dim
     }
-
-    /// A `seq × keys` block (scores or their gradient, rows `keys` apart) `= scale · lhs · rhs`
-    /// for `lhs: seq × head_dim`, `rhs: head_dim × keys`.
-    ///
-    /// # Safety
-    /// As [`product`].
-    unsafe fn block_product(&self, dst: *mut f32, lhs: Mat, rhs: Mat, scale: f32) {
-        let (m, n, k) = (self.seq, self.keys, self.head_dim);
-        // SAFETY: forwarded from the caller.
-        unsafe { product(m, n, k, dst, self.keys, lhs, rhs, scale, false) }
-    }
-
-    /// One query head's `seq × head_dim` rows in a `[batch, seq, heads, head_dim]` buffer
-    /// `= lhs · rhs` for `lhs: seq × keys`, `rhs: keys × head_dim`.
-    ///
-    /// # Safety
-    /// As [`product`].
-    unsafe fn query_product(&self, dst: *mut f32, lhs: Mat, rhs: Mat) {
-        let (m, n, k) = (self.seq, self.head_dim, self.keys);
-        // SAFETY: forwarded from the caller.
-        unsafe { product(m, n, k, dst, self.q_stride(), lhs, rhs, 1.0, false) }
-    }
-
-    /// One key/value head's `keys × head_dim` rows in a `[batch, keys, kv_heads, head_dim]`
-    /// buffer `= (dst if accumulate) + lhs · rhs` for `lhs: keys × seq`, `rhs: seq × head_dim`.
-    ///
-    /// # Safety
-    /// As [`product`].
-    unsafe fn key_product(&self, dst: *mut f32, lhs: Mat, rhs: Mat, accumulate: bool) {
-        let (m, n, k) = (self.keys, self.head_dim, self.seq);
-        // SAFETY: forwarded from the caller.
-        unsafe { product(m, n, k, dst, self.kv_stride(), lhs, rhs, 1.0, accumulate) }
-    }
 }
 
 /// Keys or values as strided heads: element `(b, t, g, j)` (sequence `b`, key `t`, key/value
@@ -379,6 +346,7 @@ fn forward(
     let mut out: Vec<f32> = Vec::with_capacity(out_len);
     let mut probs: Vec<f32> = Vec::with_capacity(probs_len);
     let (out_ptr, probs_ptr) = (Shared(out.as_mut_ptr()), Shared(probs.as_mut_ptr()));
+    let reach = Reach::of(bias, bias_rows, s);
     for_each_task(s.batch * s.heads, s.work(), |task| {
         let (b, h) = (task / s.heads, task % s.heads);
         let g = h / s.groups();
@@ -391,25 +359,43 @@ fn forward(
         } else {
             scratch.as_mut_ptr()
         };
-        // SAFETY: task `(b, h)` alone writes score block `task` (or its scratch block) and the
-        // output elements of head `h` of sequence `b`; the views stay inside their buffers.
-        unsafe {
-            s.block_product(p, qm, km.t(), s.scale());
-            let scores = std::slice::from_raw_parts_mut(p, s.block());
-            let mask = bias.map(|all| {
-                let row = if bias_rows == 1 { 0 } else { b };
-                &all[row * s.block()..(row + 1) * s.block()]
-            });
-            for (i, row) in scores.chunks_exact_mut(s.keys).enumerate() {
-                if let Some(mask) = mask {
-                    let m = &mask[i * s.keys..(i + 1) * s.keys];
-                    row.iter_mut().zip(m).for_each(|(x, &m)| *x += m);
+        let mask = bias.map(|all| {
+            let row = if bias_rows == 1 { 0 } else { b };
+            &all[row * s.block()..(row + 1) * s.block()]
+        });
+        for tile in reach.tiles(b) {
+            let (rows, n) = (tile.rows(), tile.keys);
+            // SAFETY: task `(b, h)` alone writes score block `task` (or its scratch block) and
+            // the output elements of head `h` of sequence `b`; the views stay inside their
+            // buffers (the tile's rows, and its first `n` keys).
+            unsafe {
+                let pt = p.add(tile.start * s.keys);
+                product(
+                    rows,
+                    n,
+                    s.head_dim,
+                    pt,
+                    s.keys,
+                    qm.down(tile.start),
+                    km.t(),
+                    s.scale(),
+                    false,
+                );
+                let scores = std::slice::from_raw_parts_mut(pt, rows * s.keys);
+                for (i, row) in scores.chunks_exact_mut(s.keys).enumerate() {
+                    let (seen, hidden) = row.split_at_mut(n);
+                    if let Some(mask) = mask {
+                        let m = &mask[(tile.start + i) * s.keys..][..n];
+                        seen.iter_mut().zip(m).for_each(|(x, &m)| *x += m);
+                    }
+                    softmax_row(seen);
+                    // Keys past the tile's reach get probability 0, as the mask gives them.
+                    hidden.fill(0.0);
                 }
-                softmax_row(row);
+                let pm = Mat::rows(pt, s.keys);
+                let o = out_ptr.at(s.q_at(b, h) + tile.start * s.q_stride());
+                product(rows, s.head_dim, n, o, s.q_stride(), pm, vm, 1.0, false);
             }
-            let pm = Mat::rows(p, s.keys);
-            let o = out_ptr.at(s.q_at(b, h));
-            s.query_product(o, pm, vm);
         }
     });
     // SAFETY: the tasks above wrote every element of both buffers (each task one head's
@@ -424,6 +410,81 @@ fn forward(
         [s.batch, s.seq, s.heads, s.head_dim],
     ));
     (out, keep.then_some(probs))
+}
+
+/// Query rows per tile of a score block.
+const TILE: usize = 64;
+
+/// A band of query rows `start..end` whose scores need only the first `keys` keys: past them
+/// every key is masked for every row of the band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Tile {
+    start: usize,
+    end: usize,
+    keys: usize,
+}
+
+impl Tile {
+    fn rows(&self) -> usize {
+        self.end - self.start
+    }
+}
+
+/// How far each band of query rows reaches into the keys, per mask row.
+///
+/// Under a causal mask row `i` sees keys `0..=i` (plus the cached ones), so the rows of a band
+/// of [`TILE`] rows need only a prefix of the score block: the products and the softmax skip
+/// the rest, about a third of a training sequence's attention. A masked score's probability is
+/// exactly 0 in f32 (`exp` of about `MASKED`), so skipping it changes no probability; a row
+/// with no visible key at all keeps the whole block, as the composed form computes it.
+struct Reach {
+    bands: Vec<Vec<Tile>>,
+}
+
+impl Reach {
+    fn of(bias: Option<&[f32]>, bias_rows: usize, s: Shape) -> Self {
+        let Some(bias) = bias else {
+            let whole = Tile {
+                start: 0,
+                end: s.seq,
+                keys: s.keys,
+            };
+            return Self {
+                bands: vec![vec![whole]],
+            };
+        };
+        let visible = |m: f32| m > crate::kv_cache::MASKED / 2.0;
+        let row_reach = |mask: &[f32]| {
+            mask.iter()
+                .rposition(|&m| visible(m))
+                .map_or(s.keys, |last| last + 1)
+        };
+        let bands = (0..bias_rows)
+            .map(|r| {
+                let block = &bias[r * s.block()..(r + 1) * s.block()];
+                let mut tiles: Vec<Tile> = Vec::new();
+                for start in (0..s.seq).step_by(TILE) {
+                    let end = (start + TILE).min(s.seq);
+                    let keys = (start..end)
+                        .map(|i| row_reach(&block[i * s.keys..(i + 1) * s.keys]))
+                        .max()
+                        .unwrap_or(s.keys);
+                    match tiles.last_mut() {
+                        // Neighbouring bands that reach equally far are one product.
+                        Some(last) if last.keys == keys => last.end = end,
+                        _ => tiles.push(Tile { start, end, keys }),
+                    }
+                }
+                tiles
+            })
+            .collect();
+        Self { bands }
+    }
+
+    /// The tiles of sequence `b`.
+    fn tiles(&self, b: usize) -> &[Tile] {
+        &self.bands[if self.bands.len() == 1 { 0 } else { b }]
+    }
 }
 
 /// In-place softmax of one row.
@@ -445,15 +506,21 @@ fn backward(state: &State, dout: &FlexTensor) -> [FlexTensor; 3] {
     let probs = &state.probs;
     let q_len = s.batch * s.seq * s.q_stride();
     let kv_len = s.batch * s.keys * s.kv_stride();
+    // The key and value gradients are sums over tiles and heads, so they start at zero.
     let (mut dq, mut dk, mut dv): (Vec<f32>, Vec<f32>, Vec<f32>) = (
         Vec::with_capacity(q_len),
-        Vec::with_capacity(kv_len),
-        Vec::with_capacity(kv_len),
+        vec![0.0; kv_len],
+        vec![0.0; kv_len],
     );
     let (dq_ptr, dk_ptr, dv_ptr) = (
         Shared(dq.as_mut_ptr()),
         Shared(dk.as_mut_ptr()),
         Shared(dv.as_mut_ptr()),
+    );
+    let reach = Reach::of(
+        state.bias.as_ref().map(|b| b.storage::<f32>()),
+        state.bias_rows,
+        s,
     );
     for_each_task(s.batch * s.kv_heads, 2 * s.work(), |task| {
         let (b, g) = (task / s.kv_heads, task % s.kv_heads);
@@ -466,41 +533,73 @@ fn backward(state: &State, dout: &FlexTensor) -> [FlexTensor; 3] {
             let qm = Mat::rows(q[s.q_at(b, h)..].as_ptr(), s.q_stride());
             let dom = Mat::rows(dout[s.q_at(b, h)..].as_ptr(), s.q_stride());
             let p = &probs[(b * s.heads + h) * s.block()..][..s.block()];
-            let pm = Mat::rows(p.as_ptr(), s.keys);
-            let accumulate = j > 0;
-            // SAFETY: task `(b, g)` alone writes the key/value gradients of head `g` of
-            // sequence `b` and the query gradients of the heads of its group; `ds` is its own.
-            unsafe {
-                // dP = dO·Vᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)) / √d in place.
-                let dsp = ds.as_mut_ptr();
-                s.block_product(dsp, dom, vm.t(), 1.0);
-                // dV += Pᵀ·dO.
-                s.key_product(dv_at, pm.t(), dom, accumulate);
-            }
-            for (drow, prow) in ds.chunks_exact_mut(s.keys).zip(p.chunks_exact(s.keys)) {
-                let dot = lanes::dot(drow, prow);
-                drow.iter_mut()
-                    .zip(prow)
-                    .for_each(|(d, &p)| *d = p * (*d - dot) * s.scale());
-            }
-            let dsm = Mat::rows(ds.as_ptr(), s.keys);
-            // SAFETY: as above.
-            unsafe {
-                // dQ = dS·K; dK += dSᵀ·Q.
-                let dq_at = dq_ptr.at(s.q_at(b, h));
-                s.query_product(dq_at, dsm, km);
-                s.key_product(dk_at, dsm.t(), qm, accumulate);
+            for tile in reach.tiles(b) {
+                let (rows, n, at) = (tile.rows(), tile.keys, tile.start * s.keys);
+                let pm = Mat::rows(p[at..].as_ptr(), s.keys);
+                let (dot_m, q_t) = (dom.down(tile.start), qm.down(tile.start));
+                // Keys a tile does not reach have probability 0: they get no gradient from it.
+                // SAFETY: task `(b, g)` alone writes the key/value gradients of head `g` of
+                // sequence `b` and the query gradients of the heads of its group; `ds` is its
+                // own; the views stay inside the tile's rows and its first `n` keys.
+                unsafe {
+                    // dP = dO·Vᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)) / √d in place.
+                    let dsp = ds.as_mut_ptr().add(at);
+                    product(rows, n, s.head_dim, dsp, s.keys, dot_m, vm.t(), 1.0, false);
+                    // dV += Pᵀ·dO.
+                    product(
+                        n,
+                        s.head_dim,
+                        rows,
+                        dv_at,
+                        s.kv_stride(),
+                        pm.t(),
+                        dot_m,
+                        1.0,
+                        true,
+                    );
+                }
+                let tile_ds = ds[at..][..rows * s.keys].chunks_exact_mut(s.keys);
+                for (drow, prow) in tile_ds.zip(p[at..].chunks_exact(s.keys)) {
+                    let (drow, prow) = (&mut drow[..n], &prow[..n]);
+                    let dot = lanes::dot(drow, prow);
+                    drow.iter_mut()
+                        .zip(prow)
+                        .for_each(|(d, &p)| *d = p * (*d - dot) * s.scale());
+                }
+                let dsm = Mat::rows(ds[at..].as_ptr(), s.keys);
+                // SAFETY: as above.
+                unsafe {
+                    // dQ = dS·K; dK += dSᵀ·Q.
+                    let dq_at = dq_ptr.at(s.q_at(b, h) + tile.start * s.q_stride());
+                    product(
+                        rows,
+                        s.head_dim,
+                        n,
+                        dq_at,
+                        s.q_stride(),
+                        dsm,
+                        km,
+                        1.0,
+                        false,
+                    );
+                    product(
+                        n,
+                        s.head_dim,
+                        rows,
+                        dk_at,
+                        s.kv_stride(),
+                        dsm.t(),
+                        q_t,
+                        1.0,
+                        true,
+                    );
+                }
             }
         }
     });
-    // SAFETY: every query head's gradient was written by the task of its key/value head, and
-    // every key/value head's gradients by its task (the first head of the group writes, the
-    // rest accumulate), which tiles all three buffers.
-    unsafe {
-        dq.set_len(q_len);
-        dk.set_len(kv_len);
-        dv.set_len(kv_len);
-    }
+    // SAFETY: every query head's gradient was written, tile by tile (the tiles cover all its
+    // rows), by the task of its key/value head; `dk` and `dv` were initialised.
+    unsafe { dq.set_len(q_len) };
     let tensor = |data: Vec<f32>, rows: usize, heads: usize| {
         FlexTensor::from_data(burn::tensor::TensorData::new(
             data,
@@ -521,6 +620,9 @@ struct State {
     k: FlexTensor,
     v: FlexTensor,
     probs: Vec<f32>,
+    /// The additive mask and its number of rows (1, or one per sequence).
+    bias: Option<FlexTensor>,
+    bias_rows: usize,
     shape: Shape,
 }
 
@@ -560,11 +662,16 @@ fn tracked(
         shape,
         true,
     );
+    let bias_rows = bias
+        .as_ref()
+        .map_or(1, |b| b.storage::<f32>().len() / shape.block());
     let state = State {
         q: qc,
         k: kc,
         v: vc,
         probs: probs.unwrap_or_default(),
+        bias,
+        bias_rows,
         shape,
     };
     record(AttentionBackward, [&q, &k, &v], state, out)
@@ -735,10 +842,14 @@ mod tests {
     #[test]
     fn fused_attention_equals_the_composed_one_with_causal_masking() {
         compare(2, 7, 4, 2, 8, None);
+        // Longer than one tile of rows: later tiles reach further into the keys.
+        compare(2, 150, 4, 2, 8, None);
     }
 
     #[test]
     fn fused_attention_equals_the_composed_one_with_padding_and_no_groups() {
         compare(3, 6, 2, 2, 4, Some(&[0, 2, 5]));
+        // Several tiles, and a sequence whose first tile has no visible key at all.
+        compare(3, 140, 2, 2, 4, Some(&[0, 30, 100]));
     }
 }

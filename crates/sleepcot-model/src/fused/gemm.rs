@@ -19,6 +19,15 @@ impl Mat {
         }
     }
 
+    /// The view from row `rows` on (a view of the same memory).
+    pub(crate) fn down(self, rows: usize) -> Self {
+        Self {
+            // SAFETY: callers stay inside the buffer the view came from.
+            ptr: unsafe { self.ptr.offset(rows as isize * self.rs) },
+            ..self
+        }
+    }
+
     /// The transpose, as a view of the same memory.
     pub(crate) fn t(self) -> Self {
         Self {

@@ -20,7 +20,9 @@ use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
 use super::gemm::Mat;
-use super::route::{CpuRoute, buffer, contiguous, record, retype, tracked_input, wrap};
+use super::route::{
+    CpuRoute, buffer, contiguous, record, retype, tracked_input, uninit, wrap, written,
+};
 
 /// Multiply-adds from which a product is split between threads (gemm's own tiles); below it
 /// one thread does it, since waking the pool costs more than a decoding step's small product.
@@ -165,14 +167,16 @@ unsafe fn product(m: usize, n: usize, k: usize, dst: *mut f32, lhs: Mat, rhs: Ma
     }
 }
 
-/// A fresh `[m, n]` buffer written by `fill`, which must write every element.
-fn written(len: usize, fill: impl FnOnce(*mut f32)) -> Vec<f32> {
-    let mut out: Vec<f32> = Vec::with_capacity(len);
-    fill(out.as_mut_ptr());
-    // SAFETY: the caller's `fill` wrote all `len` elements (a product without accumulation
-    // writes its whole destination).
-    unsafe { out.set_len(len) };
-    out
+/// A fresh buffer of `len` elements that `fill` writes whole through the pointer it gets (a
+/// product without accumulation writes its entire destination).
+///
+/// # Safety
+/// `fill` must write all `len` elements.
+unsafe fn filled(len: usize, fill: impl FnOnce(*mut f32)) -> Vec<f32> {
+    let mut out = uninit(len);
+    fill(out.as_mut_ptr().cast::<f32>());
+    // SAFETY: the caller's `fill` wrote every element.
+    unsafe { written(out) }
 }
 
 /// The forward product: `x · W + b` with `x` `[.., in]`.
@@ -209,9 +213,11 @@ fn forward(
             out
         }
         // SAFETY: as above; without accumulation gemm writes every element of `dst`.
-        None => written(rows * d_out, |dst| unsafe {
-            product(rows, d_out, d_in, dst, lhs, rhs, false)
-        }),
+        None => unsafe {
+            filled(rows * d_out, |dst| {
+                product(rows, d_out, d_in, dst, lhs, rhs, false)
+            })
+        },
     };
     FlexTensor::from_data(TensorData::new(out, with_last(x.layout().shape(), d_out)))
 }
@@ -237,9 +243,11 @@ impl State {
             .t();
         // SAFETY: `dout` is `rows × d_out`, the weight's transpose `d_out × d_in`, the new
         // buffer `rows × d_in`, written whole.
-        let dx = written(rows * d_in, |dst| unsafe {
-            product(rows, d_in, d_out, dst, lhs, rhs, false)
-        });
+        let dx = unsafe {
+            filled(rows * d_in, |dst| {
+                product(rows, d_in, d_out, dst, lhs, rhs, false)
+            })
+        };
         FlexTensor::from_data(TensorData::new(dx, self.x.layout().shape().clone()))
     }
 
@@ -255,12 +263,12 @@ impl State {
         let g = Mat::rows(dout.as_ptr(), d_out);
         // SAFETY: `x` is `rows × d_in` and `dout` `rows × d_out`; the new buffer holds the
         // weight's `d_in × d_out` elements, written whole.
-        let dw = written(d_in * d_out, |dst| unsafe {
-            match self.layout {
+        let dw = unsafe {
+            filled(d_in * d_out, |dst| match self.layout {
                 WeightLayout::InOut => product(d_in, d_out, rows, dst, x.t(), g, false),
                 WeightLayout::OutIn => product(d_out, d_in, rows, dst, g.t(), x, false),
-            }
-        });
+            })
+        };
         FlexTensor::from_data(TensorData::new(dw, shape))
     }
 }
