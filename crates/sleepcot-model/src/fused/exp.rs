@@ -56,7 +56,10 @@ mod tests {
         assert_eq!(exp(-1.0e9), 0.0);
         assert_eq!(exp(-90.0), 0.0);
         assert!(exp(100.0).is_finite());
-        assert!(exp(f32::NAN).is_nan(), "a NaN stays a NaN, so a diverged loss shows");
+        assert!(
+            exp(f32::NAN).is_nan(),
+            "a NaN stays a NaN, so a diverged loss shows"
+        );
         assert_eq!(exp(f32::NEG_INFINITY), 0.0);
     }
 

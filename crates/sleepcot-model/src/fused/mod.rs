@@ -12,6 +12,7 @@
 //! Work is split into tasks by fixed sizes (rows, heads), never by thread count, and every
 //! task's arithmetic is fixed, so results do not depend on how many threads run them.
 
+mod add;
 mod attention;
 mod exp;
 mod gemm;
@@ -22,6 +23,7 @@ mod rope;
 mod route;
 mod swiglu;
 
+pub use add::{add_scaled, composed_add_scaled};
 pub use attention::{attention, cached_attention, composed_attention, grouped_attention};
 pub use exp::exp;
 pub use lanes::{KernelPath, kernel_path, kernel_path_from_env, set_kernel_path};

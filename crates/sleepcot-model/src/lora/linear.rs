@@ -17,7 +17,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{DType, Tensor, TensorData};
 
 use crate::cast::to_dtype;
-use crate::fused::{WeightLayout, linear};
+use crate::fused::{WeightLayout, add_scaled, linear};
 
 /// The trainable low-rank factors of one LoRA projection, plus their scaling and input dropout.
 #[derive(Module, Debug)]
@@ -87,12 +87,14 @@ impl<B: Backend> LoraAdapter<B> {
     /// and returned in the input's dtype.
     pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
         let dtype = x.dtype();
+        to_dtype(self.unscaled(x).mul_scalar(self.scaling), dtype)
+    }
+
+    /// `dropout(x)·A·B` in f32, before the scaling.
+    fn unscaled<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
         let x = self.dropout.forward(to_dtype(x, DType::F32));
         let down = linear(x, self.a.val(), None, WeightLayout::InOut);
-        to_dtype(
-            linear(down, self.b.val(), None, WeightLayout::InOut).mul_scalar(self.scaling),
-            dtype,
-        )
+        linear(down, self.b.val(), None, WeightLayout::InOut)
     }
 }
 
@@ -145,6 +147,12 @@ impl<B: Backend> LoraLinear<B> {
     /// Computes `x·W + b`, plus `scaling·dropout(x)·A·B` when an unmerged adapter is attached.
     pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
         match (&self.adapter, self.merged) {
+            // In f32 the scaling and the sum are one fused pass (the same arithmetic); a
+            // low-precision base scales the branch in f32 before casting it down.
+            (Some(adapter), false) if x.dtype() == DType::F32 => {
+                let branch = adapter.unscaled(x.clone());
+                add_scaled(self.base_forward(x), branch, adapter.scaling)
+            }
             (Some(adapter), false) => {
                 let branch = adapter.forward(x.clone());
                 self.base_forward(x) + branch

@@ -34,10 +34,10 @@ impl<B: Backend> DecoderLayer<B> {
         let attn =
             self.self_attn
                 .forward(self.input_layernorm.forward(x.clone()), rope, bias, cache);
-        let x = x + attn;
+        let x = crate::fused::add_scaled(x, attn, 1.0);
         let mlp = self
             .mlp
             .forward(self.post_attention_layernorm.forward(x.clone()));
-        x + mlp
+        crate::fused::add_scaled(x, mlp, 1.0)
     }
 }
