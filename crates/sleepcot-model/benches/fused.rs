@@ -1,18 +1,21 @@
 //! Criterion benchmarks of the fused CPU kernels against the composed tensor operations they
 //! replace, forward and backward on `Autodiff<Flex>` at the `tiny` training shape (batch 4 × 256
-//! tokens, 4 heads over 2 key/value heads of width 64, hidden 256, intermediate 704).
+//! tokens, 4 heads over 2 key/value heads of width 64, hidden 256, intermediate 704, vocabulary
+//! 8,192): attention, SwiGLU, RMSNorm, a biased projection, the tied output head, the rotary
+//! embedding, the residual sum and the embedding lookup.
 //! Throughput is in tokens. A second group times the row reductions (the cross-entropy's
 //! log-sum-exp over an 8,192-token vocabulary) on each instruction set this CPU has; the kernel
 //! path in use is printed first and named in the group. Run with
 //! `cargo bench -p sleepcot-model --bench fused` (`SLEEPCOT_CPU_KERNELS=avx2` caps the path).
 
 use burn::backend::{Autodiff, Flex};
-use burn::tensor::{Distribution, Tensor, TensorData};
+use burn::tensor::{Distribution, Int, Tensor, TensorData};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sleepcot_model::fused::lanes::{KernelPath, exp_sum_on, max_on};
 use sleepcot_model::fused::{
-    attention, composed_attention, composed_rms_norm, composed_swiglu, kernel_path, rms_norm,
-    swiglu,
+    WeightLayout, add_scaled, attention, composed_add_scaled, composed_attention,
+    composed_embedding, composed_linear, composed_rms_norm, composed_rope, composed_swiglu,
+    embedding, kernel_path, linear, rms_norm, rope, swiglu,
 };
 
 type Ad = Autodiff<Flex>;
@@ -36,6 +39,20 @@ fn causal() -> Tensor<Ad, 5> {
     )
 }
 
+/// Times `run(true)` (the fused kernel) and `run(false)` (the composed operations), forward and
+/// backward, as `name/fused` and `name/composed`.
+fn pair<const D: usize>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    run: impl Fn(bool) -> Tensor<Ad, D>,
+) {
+    for (form, fused) in [("fused", true), ("composed", false)] {
+        group.bench_function(format!("{name}/{form}"), |b| {
+            b.iter(|| run(fused).sum().backward())
+        });
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let path = kernel_path();
     println!("CPU kernel path: {}", path.name());
@@ -49,47 +66,98 @@ fn bench(c: &mut Criterion) {
         leaf([BATCH, SEQ, 2, 64]),
     );
     let bias = causal();
-    for (name, fused) in [("attention/fused", true), ("attention/composed", false)] {
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                let (q, k, v) = (q.clone(), k.clone(), v.clone());
-                let out = if fused {
-                    attention(q, k, v, Some(&bias))
-                } else {
-                    composed_attention(q, k, v, Some(&bias))
-                };
-                out.sum().backward()
-            })
-        });
-    }
+    pair(&mut group, "attention", |fused| {
+        let (q, k, v) = (q.clone(), k.clone(), v.clone());
+        if fused {
+            attention(q, k, v, Some(&bias))
+        } else {
+            composed_attention(q, k, v, Some(&bias))
+        }
+    });
 
     let (gate, up) = (leaf([BATCH, SEQ, 704]), leaf([BATCH, SEQ, 704]));
-    for (name, fused) in [("swiglu/fused", true), ("swiglu/composed", false)] {
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                let out = if fused {
-                    swiglu(gate.clone(), up.clone())
-                } else {
-                    composed_swiglu(gate.clone(), up.clone())
-                };
-                out.sum().backward()
-            })
-        });
-    }
+    pair(&mut group, "swiglu", |fused| {
+        if fused {
+            swiglu(gate.clone(), up.clone())
+        } else {
+            composed_swiglu(gate.clone(), up.clone())
+        }
+    });
 
     let (x, weight) = (leaf([BATCH, SEQ, 256]), leaf([256]));
-    for (name, fused) in [("rms_norm/fused", true), ("rms_norm/composed", false)] {
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                let out = if fused {
-                    rms_norm(x.clone(), weight.clone(), 1e-6)
-                } else {
-                    composed_rms_norm(x.clone(), weight.clone(), 1e-6)
-                };
-                out.sum().backward()
-            })
-        });
-    }
+    pair(&mut group, "rms_norm", |fused| {
+        if fused {
+            rms_norm(x.clone(), weight.clone(), 1e-6)
+        } else {
+            composed_rms_norm(x.clone(), weight.clone(), 1e-6)
+        }
+    });
+
+    // The gate projection (with a bias, as Qwen2's q/k/v have) and the tied output head.
+    let (w_gate, b_gate, embed) = (leaf([256, 704]), leaf([704]), leaf([8192, 256]));
+    pair(&mut group, "linear_256x704", |fused| {
+        let (w, b) = (w_gate.clone(), Some(b_gate.clone()));
+        if fused {
+            linear(x.clone(), w, b, WeightLayout::InOut)
+        } else {
+            composed_linear(x.clone(), w, b, WeightLayout::InOut)
+        }
+    });
+    pair(&mut group, "tied_head_8192", |fused| {
+        let e = embed.clone();
+        if fused {
+            linear(x.clone(), e, None, WeightLayout::OutIn)
+        } else {
+            composed_linear(x.clone(), e, None, WeightLayout::OutIn)
+        }
+    });
+
+    let (cos, sin) = (
+        Tensor::<Ad, 4>::random(
+            [BATCH, SEQ, 4, 64],
+            Distribution::Default,
+            &Default::default(),
+        ),
+        Tensor::<Ad, 4>::random(
+            [BATCH, SEQ, 4, 64],
+            Distribution::Default,
+            &Default::default(),
+        ),
+    );
+    pair(&mut group, "rope", |fused| {
+        let (q, cos, sin) = (q.clone(), cos.clone(), sin.clone());
+        if fused {
+            rope(q, cos, sin)
+        } else {
+            composed_rope(q, cos, sin)
+        }
+    });
+
+    let residual = leaf([BATCH, SEQ, 256]);
+    pair(&mut group, "add_scaled", |fused| {
+        if fused {
+            add_scaled(x.clone(), residual.clone(), 2.0)
+        } else {
+            composed_add_scaled(x.clone(), residual.clone(), 2.0)
+        }
+    });
+
+    let ids = Tensor::<Ad, 2, Int>::from_data(
+        TensorData::new(
+            (0..BATCH * SEQ)
+                .map(|i| ((i * 7919) % 8192) as i64)
+                .collect::<Vec<_>>(),
+            [BATCH, SEQ],
+        ),
+        &Default::default(),
+    );
+    pair(&mut group, "embedding_8192", |fused| {
+        if fused {
+            embedding(embed.clone(), ids.clone())
+        } else {
+            composed_embedding(embed.clone(), ids.clone())
+        }
+    });
     group.finish();
 
     // Log-sum-exp of 64 rows of an 8,192-token vocabulary, per instruction set.

@@ -14,6 +14,7 @@
 
 mod add;
 mod attention;
+mod embedding;
 mod exp;
 mod gemm;
 pub mod lanes;
@@ -25,6 +26,7 @@ mod swiglu;
 
 pub use add::{add_scaled, composed_add_scaled};
 pub use attention::{attention, cached_attention, composed_attention, grouped_attention};
+pub use embedding::{composed_embedding, embedding};
 pub use exp::exp;
 pub use lanes::{KernelPath, kernel_path, kernel_path_from_env, set_kernel_path};
 pub use linear::{WeightLayout, composed_linear, linear};

@@ -29,7 +29,7 @@ const CHUNK: usize = 16 * 1024;
 /// whose tables take no gradient, [`composed_rope`] elsewhere.
 pub fn rope<B: Backend>(x: Tensor<B, 4>, cos: Tensor<B, 4>, sin: Tensor<B, 4>) -> Tensor<B, 4> {
     let d = x.dims()[3];
-    let fits = d % 2 == 0
+    let fits = d.is_multiple_of(2)
         && d > 0
         && CHUNK.is_multiple_of(d)
         && cos.dims() == x.dims()

@@ -314,7 +314,7 @@ impl<B: Backend> Qwen2ForCausalLM<B> {
             c.num_key_value_heads,
         );
         let bias = plan.bias_tensor::<B>(&device);
-        let mut x = self.model.embed_tokens.forward(input_ids);
+        let mut x = fused::embedding(self.model.embed_tokens.weight.val(), input_ids);
         for (i, layer) in self.model.layers.iter().enumerate() {
             let layer_cache = cache.as_mut().map(|(c, start)| (&mut c.layers[i], *start));
             x = layer.forward(x, &rope, bias.as_ref(), layer_cache);
