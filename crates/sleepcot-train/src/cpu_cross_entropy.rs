@@ -105,10 +105,10 @@ impl Backward<Flex, 1> for CrossEntropyBackward {
         _checkpointer: &mut Checkpointer,
     ) {
         let state = ops.state;
-        unary::<Flex, _>(ops.parents, ops.node, grads, |grad: FlexTensor| {
+        unary::<Flex, _>(ops.parents, ops.node, grads, move |grad: FlexTensor| {
             let g = grad.into_data().to_vec::<f32>().unwrap_or_default();
             let g = g.first().copied().unwrap_or(0.0);
-            backward(&state, g)
+            backward(state, g)
         });
     }
 }
@@ -137,41 +137,35 @@ fn forward(x: &FlexTensor, targets: &[u32], weights: &[f32]) -> (f32, Vec<f32>) 
     (loss, lse)
 }
 
-/// `g · w_r · (exp(x_r − lse_r) − onehot(t_r))` for every row.
-fn backward(state: &State, g: f32) -> FlexTensor {
-    let x = state.logits.storage::<f32>();
-    let shape = state.logits.layout().shape().clone();
-    let vocab = shape.dims::<2>()[1];
-    // Every element is written below (rows of weight zero get zeros), so the buffer is not
-    // zero-filled first: a calloc of a logits-sized buffer costs a page fault per 4 KiB.
-    let mut dx: Vec<f32> = Vec::with_capacity(x.len());
-    dx.spare_capacity_mut()[..x.len()]
-        .par_chunks_mut(vocab * ROWS_PER_TASK)
+/// `g · w_r · (exp(x_r − lse_r) − onehot(t_r))` for every row, written over the logits.
+///
+/// The logits are needed by nothing else once their gradient is known, and the node holds
+/// the only reference to them, so the gradient takes their memory: a fresh logits-sized buffer
+/// would cost its page faults once and, at every step, reading each cache line before writing
+/// it. (Were the buffer shared, `storage_mut` would copy it first and the result would be the
+/// same.)
+fn backward(state: State, g: f32) -> FlexTensor {
+    let mut logits = state.logits;
+    let vocab = logits.layout().shape().dims::<2>()[1];
+    let x = logits.storage_mut::<f32>();
+    x.par_chunks_mut(vocab * ROWS_PER_TASK)
         .enumerate()
         .for_each(|(task, block)| {
             for (i, row) in block.chunks_mut(vocab).enumerate() {
                 let r = task * ROWS_PER_TASK + i;
                 let scale = g * state.weights[r];
-                let source = &x[r * vocab..(r + 1) * vocab];
                 if scale == 0.0 {
-                    row.iter_mut().for_each(|d| {
-                        d.write(0.0);
-                    });
+                    row.fill(0.0);
                     continue;
                 }
-                let target = state.targets[r] as usize;
-                lanes::scaled_exp(row, source, state.lse[r], scale);
-                if let Some(slot) = row.get_mut(target) {
-                    // SAFETY: `scaled_exp` wrote every element of the row.
-                    let at_target = unsafe { slot.assume_init() };
-                    slot.write(at_target - scale);
+                lanes::exp_in_place(row, state.lse[r]);
+                lanes::scale(row, scale);
+                if let Some(slot) = row.get_mut(state.targets[r] as usize) {
+                    *slot -= scale;
                 }
             }
         });
-    // SAFETY: the loop above wrote every one of the `x.len()` elements (each row of `vocab`
-    // elements, in chunks that tile the whole spare capacity).
-    unsafe { dx.set_len(x.len()) };
-    FlexTensor::from_data(TensorData::new(dx, shape))
+    logits
 }
 
 /// `max + ln Σ exp(x − max)` of one row.
