@@ -69,7 +69,7 @@ mod tests {
     use burn::tensor::{Distribution, Tensor, TensorData};
 
     use super::test_support::values;
-    use super::{WeightLayout, attention, linear, rms_norm, swiglu};
+    use super::{WeightLayout, add_scaled, attention, embedding, linear, rms_norm, rope, swiglu};
 
     type Ad = Autodiff<Flex>;
 
@@ -110,7 +110,25 @@ mod tests {
             &device,
         )
         .require_grad();
-        let out = linear(gated, lw.clone(), Some(lb.clone()), WeightLayout::InOut);
+        let projected = linear(gated, lw.clone(), Some(lb.clone()), WeightLayout::InOut);
+        // The rotary embedding, a residual sum and an embedding lookup on top.
+        let turned = rope(
+            projected.clone().reshape([batch, seq, 6, d]),
+            projected.clone().reshape([batch, seq, 6, d]).detach(),
+            projected.clone().reshape([batch, seq, 6, d]).detach().neg(),
+        )
+        .reshape([batch, seq, out_width]);
+        let table = Tensor::<Ad, 2>::from_data(
+            TensorData::new(inputs[0][..40 * out_width].to_vec(), [40, out_width]),
+            &device,
+        )
+        .require_grad();
+        let ids: Vec<i64> = (0..batch * seq).map(|i| ((i * 7) % 40) as i64).collect();
+        let looked_up = embedding(
+            table.clone(),
+            Tensor::from_data(TensorData::new(ids, [batch, seq]), &device),
+        );
+        let out = add_scaled(add_scaled(turned, looked_up, 0.5), projected, 1.0);
         let grads = (out.clone() * out.clone()).sum().backward();
         vec![
             values(out.inner()),
@@ -120,6 +138,7 @@ mod tests {
             values(w.grad(&grads).unwrap()),
             values(lw.grad(&grads).unwrap()),
             values(lb.grad(&grads).unwrap()),
+            values(table.grad(&grads).unwrap()),
         ]
     }
 
