@@ -139,16 +139,12 @@ impl<B: Backend> SimpleOptimizer<B> for FusedAdamW {
             ),
             None => (1, zeros_like(&param), zeros_like(&param)),
         };
-        if !param.is_contiguous() {
-            param = param.to_contiguous();
-        }
-        let (m_ok, v_ok) = (m.is_contiguous(), v.is_contiguous());
-        if !m_ok {
-            m = m.to_contiguous();
-        }
-        if !v_ok {
-            v = v.to_contiguous();
-        }
+        // `to_contiguous` returns a buffer holding exactly the tensor's elements: the whole
+        // buffer as it is when it already does, a copy for any view (including an offset view
+        // whose strides look contiguous, where the buffer's first element is not the tensor's).
+        param = param.to_contiguous();
+        m = m.to_contiguous();
+        v = v.to_contiguous();
         self.fused_step(
             lr,
             time,
@@ -215,6 +211,42 @@ mod tests {
             };
         }
         model.w.val().into_data().to_vec().unwrap()
+    }
+
+    #[test]
+    fn an_offset_view_is_updated_where_it_lies() {
+        use burn::optim::SimpleOptimizer;
+        let device = Default::default();
+        let whole: Vec<f32> = (0..40).map(|i| (i as f32 * 0.3).sin()).collect();
+        // Rows 2..5 of an 8 × 5 tensor: contiguous strides, but not the buffer's first element.
+        let view = || {
+            Tensor::<Flex, 2>::from_data(TensorData::new(whole.clone(), [8, 5]), &device)
+                .narrow(0, 2, 3)
+        };
+        let grad = Tensor::<Flex, 2>::from_data(
+            TensorData::new(
+                (0..15).map(|i| i as f32 * 0.1 - 0.7).collect::<Vec<_>>(),
+                [3, 5],
+            ),
+            &device,
+        );
+        let optim = OptimConfig::default();
+        let fused = FusedAdamW::new(&optim);
+        let (p, state) = SimpleOptimizer::<Flex>::step(&fused, 1e-2, view(), grad.clone(), None);
+        let (p, _) = SimpleOptimizer::<Flex>::step(&fused, 1e-2, p, grad.clone(), state);
+        let (q, state) =
+            SimpleOptimizer::<Flex>::step(&fused.composed, 1e-2, view(), grad.clone(), None);
+        let (q, _) = SimpleOptimizer::<Flex>::step(&fused.composed, 1e-2, q, grad, state);
+        let (p, q): (Vec<f32>, Vec<f32>) = (
+            p.into_data().to_vec().unwrap(),
+            q.into_data().to_vec().unwrap(),
+        );
+        let worst = p
+            .iter()
+            .zip(&q)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-6, "largest difference {worst}");
     }
 
     #[test]

@@ -49,7 +49,8 @@ pub fn embedding<B: Backend>(weight: Tensor<B, 2>, ids: Tensor<B, 2, Int>) -> Te
                 .map(|id| usize::try_from(id).ok().filter(|&r| r < vocab))
                 .collect()
         });
-    let Some(rows) = rows else {
+    let hidden = weight.dims()[1];
+    let (Some(rows), true) = (rows, batch * seq > 0 && hidden > 0) else {
         return composed_embedding(weight, ids);
     };
     match CpuRoute::of::<B>(&[weight.dtype()]) {
@@ -60,7 +61,11 @@ pub fn embedding<B: Backend>(weight: Tensor<B, 2>, ids: Tensor<B, 2, Int>) -> Te
         _ => {
             let (w, table) = tracked_input(retype::<B, Autodiff<Flex>, 2>(weight));
             let out = gather(&table, &rows, [batch, seq]);
-            let state = State { rows, vocab };
+            let state = State {
+                rows,
+                vocab,
+                hidden,
+            };
             retype::<Autodiff<Flex>, B, 3>(record(EmbeddingBackward, [&w], state, out))
         }
     }
@@ -94,17 +99,18 @@ fn gather(table: &FlexTensor, rows: &[usize], [batch, seq]: [usize; 2]) -> FlexT
     FlexTensor::from_data(TensorData::new(out, [batch, seq, hidden]))
 }
 
-/// What the backward pass needs: the table row of each token and the table's height.
+/// What the backward pass needs: the table row of each token and the table's shape.
 #[derive(Debug, Clone)]
 struct State {
     rows: Vec<usize>,
     vocab: usize,
+    hidden: usize,
 }
 
 impl State {
     /// `d weight`: the sum, per table row, of the output gradients of the tokens that picked it.
     fn dweight(&self, dout: &[f32]) -> FlexTensor {
-        let hidden = dout.len() / self.rows.len().max(1);
+        let hidden = self.hidden;
         let mut dw = uninit(self.vocab * hidden);
         dw.par_chunks_mut(BAND * hidden.max(1))
             .enumerate()
