@@ -61,6 +61,42 @@ pub(crate) unsafe fn product(
 ) {
     // SAFETY: forwarded from the caller.
     unsafe {
+        product_on(
+            gemm::Parallelism::None,
+            m,
+            n,
+            k,
+            dst,
+            dst_rs,
+            lhs,
+            rhs,
+            scale,
+            accumulate,
+        )
+    }
+}
+
+/// [`product`] split between threads as `parallelism` says (gemm splits by output tiles, each
+/// summed over the whole inner dimension in a fixed order, so the result does not depend on
+/// the thread count).
+///
+/// # Safety
+/// As [`product`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn product_on(
+    parallelism: gemm::Parallelism,
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: *mut f32,
+    dst_rs: usize,
+    lhs: Mat,
+    rhs: Mat,
+    scale: f32,
+    accumulate: bool,
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
         gemm::gemm(
             m,
             n,
@@ -80,7 +116,7 @@ pub(crate) unsafe fn product(
             false,
             false,
             false,
-            gemm::Parallelism::None,
+            parallelism,
         );
     }
 }

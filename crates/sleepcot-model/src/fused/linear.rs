@@ -19,7 +19,7 @@ use burn::tensor::{Shape, Tensor, TensorData};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
-use super::gemm::Mat;
+use super::gemm::{Mat, product_on};
 use super::route::{
     CpuRoute, buffer, contiguous, record, retype, tracked_input, uninit, wrap, written,
 };
@@ -138,37 +138,14 @@ fn parallelism(m: usize, n: usize, k: usize) -> gemm::Parallelism {
     }
 }
 
-/// `dst[m×n] = (dst if accumulate) + lhs · rhs`, split between threads when large.
+/// `dst[m×n] = (dst if accumulate) + lhs · rhs`, rows `n` apart, split between threads when
+/// large.
 ///
 /// # Safety
-/// As [`super::gemm::product`]: the views address live buffers, `dst` holds `m × n` elements
-/// (rows `n` apart) that nothing else touches meanwhile, and without `accumulate` it may be
-/// uninitialised.
+/// As [`super::gemm::product`].
 unsafe fn product(m: usize, n: usize, k: usize, dst: *mut f32, lhs: Mat, rhs: Mat, acc: bool) {
     // SAFETY: forwarded from the caller.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst,
-            1,
-            n as isize,
-            acc,
-            lhs.ptr,
-            lhs.cs,
-            lhs.rs,
-            rhs.ptr,
-            rhs.cs,
-            rhs.rs,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            parallelism(m, n, k),
-        );
-    }
+    unsafe { product_on(parallelism(m, n, k), m, n, k, dst, n, lhs, rhs, 1.0, acc) }
 }
 
 /// A fresh buffer of `len` elements that `fill` writes whole through the pointer it gets (a
