@@ -181,9 +181,19 @@ fn best_baseline<'a>(
         .max_by(|a, b| a.1.estimate.total_cmp(&b.1.estimate))
 }
 
+/// The teacher's value of `metric`, if the run has a teacher row.
+fn teacher_value<'a>(metrics: &'a Metrics, metric: &str) -> Option<&'a Interval> {
+    metrics
+        .variants
+        .iter()
+        .find(|v| v.kind == VariantKind::Teacher)
+        .and_then(|t| t.get(metric))
+}
+
 /// One sentence per task's main metric (recall, follow-up accuracy, knowledge accuracy): the
 /// best student against the strongest model-free baseline and the teacher, resolved or not;
-/// then one sentence for the further test sets.
+/// one on value copying where students write the checklist; then one for the further test
+/// sets.
 fn summary(metrics: &Metrics, cols: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     for metric in ["finding_recall", "follow_up_accuracy", "knowledge_accuracy"] {
@@ -208,16 +218,23 @@ fn summary(metrics: &Metrics, cols: &[String]) -> Vec<String> {
                 fmt_interval(b)
             );
         }
-        if let Some(t) = metrics
-            .variants
-            .iter()
-            .find(|v| v.kind == VariantKind::Teacher)
-            .and_then(|t| t.get(metric))
-        {
+        if let Some(t) = teacher_value(metrics, metric) {
             s += &format!("; the teacher scores {:.3}", t.estimate);
         }
         s.push('.');
         out.push(s);
+    }
+    // Whether the students read the report at all: the share of their checklist lines that
+    // quote the person's exact value.
+    if let Some((student, value)) = best(metrics, "value_copy") {
+        let teacher = teacher_value(metrics, "value_copy")
+            .map_or(String::new(), |t| format!("; the teacher scores {:.3}", t.estimate));
+        out.push(format!(
+            "On `value_copy`, the share of checklist lines that quote the person's exact value, \
+             the best student, `{}`, scores {}{teacher}.",
+            student.name,
+            fmt_interval(value)
+        ));
     }
     let sets: Vec<String> = cols
         .iter()

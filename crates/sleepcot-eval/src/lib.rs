@@ -11,6 +11,7 @@
 //! - [`recommendation`]: finding recall and precision, numeric faithfulness, referral safety,
 //!   recommendation-to-finding linkage and ROUGE-L, against the report's ground truth;
 //! - [`followup`]: follow-up answers against the gold answer computed from the report;
+//! - [`value_copy`]: whether a checklist quotes the person's values exactly;
 //! - [`quantity`] and [`rouge`]: the value reader and ROUGE-L behind the recommendation metrics;
 //! - [`bootstrap`]: seeded percentile bootstrap intervals, plain and paired;
 //! - [`baselines`]: generic advice for everyone and random letters;
@@ -57,6 +58,7 @@ pub mod rouge;
 pub mod run_dir;
 pub mod student;
 pub mod testset;
+pub mod value_copy;
 
 pub use accuracy::{Accuracy, Outcome};
 pub use bootstrap::{BootstrapConfig, Interval, mean_interval, paired_difference};

@@ -9,6 +9,8 @@
 //! - **finding recall** (personalisation): report findings named / report findings;
 //! - **finding precision** (no invented problems): report findings named / findings named;
 //! - **numeric faithfulness**: quoted values that the report supports / quoted values (see below);
+//! - **value copy**: checklist values that are exactly the person's / checklist values quoted,
+//!   on outputs that write the compact checklist ([`crate::value_copy`]);
 //! - **referral recall** (safety): on a report with red flags, whether a `Referral:` line is
 //!   present; **red-flag recall**: the report's red flags named by tag / its red flags;
 //! - **false referral**: on a report without red flags, whether a `Referral:` line is present;
@@ -45,6 +47,7 @@ use sleepcot_data::teacher::render::{NIGHT_HEADER, render_report};
 
 use crate::quantity::{Quantity, Unit, quantities};
 use crate::rouge::rouge_l;
+use crate::value_copy::copied_values;
 
 /// Values match the report when they differ by at most this many display steps.
 pub const DEFAULT_TOLERANCE_STEPS: f64 = 1.0;
@@ -62,6 +65,13 @@ pub struct RecommendationScore {
     pub quantities: usize,
     /// Quoted values the report supports.
     pub faithful_quantities: usize,
+    /// Checklist lines of measured rules that quote a value (scores written before this
+    /// metric read as 0, leaving it undefined).
+    #[serde(default)]
+    pub checklist_values: usize,
+    /// Of those, the lines that quote exactly the person's value.
+    #[serde(default)]
+    pub copied_values: usize,
     /// Red flags in the report's ground truth.
     pub red_flags: usize,
     /// The report's red flags that the output names by tag.
@@ -86,6 +96,8 @@ pub enum RecommendationMetric {
     FindingPrecision,
     /// Supported quoted values / quoted values.
     NumericFaithfulness,
+    /// Checklist values exactly the person's / checklist values quoted.
+    ValueCopy,
     /// A referral on a report with red flags (1 or 0).
     ReferralRecall,
     /// Red flags named / red flags, on a report with red flags.
@@ -100,10 +112,11 @@ pub enum RecommendationMetric {
 
 impl RecommendationMetric {
     /// Every metric, in table order.
-    pub const ALL: [RecommendationMetric; 8] = [
+    pub const ALL: [RecommendationMetric; 9] = [
         Self::FindingRecall,
         Self::FindingPrecision,
         Self::NumericFaithfulness,
+        Self::ValueCopy,
         Self::ReferralRecall,
         Self::RedFlagRecall,
         Self::FalseReferral,
@@ -117,6 +130,7 @@ impl RecommendationMetric {
             Self::FindingRecall => "finding_recall",
             Self::FindingPrecision => "finding_precision",
             Self::NumericFaithfulness => "numeric_faithfulness",
+            Self::ValueCopy => "value_copy",
             Self::ReferralRecall => "referral_recall",
             Self::RedFlagRecall => "red_flag_recall",
             Self::FalseReferral => "false_referral",
@@ -140,6 +154,7 @@ impl RecommendationScore {
             RecommendationMetric::NumericFaithfulness => {
                 ratio(self.faithful_quantities, self.quantities)
             }
+            RecommendationMetric::ValueCopy => ratio(self.copied_values, self.checklist_values),
             RecommendationMetric::ReferralRecall => {
                 (self.red_flags > 0).then(|| flag(self.referred))
             }
@@ -185,12 +200,15 @@ pub fn score_recommendation(
         })
         .count();
     let (quantities, faithful_quantities) = Evidence::new(report).check(output, tolerance_steps);
+    let (checklist_values, copied_values) = copied_values(report, output);
     RecommendationScore {
         findings: truth.len(),
         named: named.len(),
         named_correctly: named.iter().filter(|k| truth.contains(k)).count(),
         quantities,
         faithful_quantities,
+        checklist_values,
+        copied_values,
         red_flags: report.red_flags.len(),
         red_flags_named: report
             .red_flags

@@ -25,7 +25,7 @@ mod reply;
 mod report;
 mod teacher;
 
-pub use reply::{checklist_key, compact_recommendation};
+pub use reply::{checklist_key, checklist_value, compact_recommendation};
 pub use report::{NIGHT_KEYS, render_compact_report};
 pub use teacher::CompactExpertTeacher;
 

@@ -112,13 +112,19 @@ fn absent(kind: FindingKind, persona: &Persona) -> &'static str {
     }
 }
 
+/// The person's value of `rule` as its checklist line quotes it (`32 min`, `22:50`), or `None`
+/// when the report has no value for it. Evaluation compares a student's checklist with it.
+pub fn checklist_value(report: &Report, rule: &Rule) -> Option<String> {
+    (rule.measure)(&report.persona, &report.period).map(|value| quote(rule.kind, value))
+}
+
 /// The checklist line of one rule: `- key value sign norm: verdict`, or `- key: why absent`.
 pub(crate) fn checklist_line(report: &Report, rule: &Rule) -> String {
     let persona = &report.persona;
     let key = checklist_key(rule.kind);
-    match (rule.measure)(persona, &report.period) {
+    match checklist_value(report, rule) {
         None => format!("- {key}: {}", absent(rule.kind, persona)),
-        Some(value) => {
+        Some(quoted) => {
             let fired = report.findings.iter().any(|f| f.kind == rule.kind);
             let threshold = (rule.norm)(persona.age_group()).threshold;
             let verdict = if fired {
@@ -127,8 +133,7 @@ pub(crate) fn checklist_line(report: &Report, rule: &Rule) -> String {
                 "ok".to_string()
             };
             format!(
-                "- {key} {} {} {}: {verdict}",
-                quote(rule.kind, value),
+                "- {key} {quoted} {} {}: {verdict}",
                 sign(rule.direction, fired),
                 quote(rule.kind, threshold),
             )
