@@ -227,8 +227,9 @@ fn summary(metrics: &Metrics, cols: &[String]) -> Vec<String> {
     // Whether the students read the report at all: the share of their checklist lines that
     // quote the person's exact value.
     if let Some((student, value)) = best(metrics, "value_copy") {
-        let teacher = teacher_value(metrics, "value_copy")
-            .map_or(String::new(), |t| format!("; the teacher scores {:.3}", t.estimate));
+        let teacher = teacher_value(metrics, "value_copy").map_or(String::new(), |t| {
+            format!("; the teacher scores {:.3}", t.estimate)
+        });
         out.push(format!(
             "On `value_copy`, the share of checklist lines that quote the person's exact value, \
              the best student, `{}`, scores {}{teacher}.",

@@ -81,7 +81,13 @@ mod tests {
         // One more digit after the value is another number.
         let longer = right.replacen(&value, &format!("{}9{}", &value[..1], &value[1..]), 1);
         assert_eq!(copied_values(report, &longer), (1, 0));
-        assert_eq!(copied_values(report, &format!("- {key} 1234 min: ok")), (1, 0));
-        assert_eq!(copied_values(report, &format!("The {key} is {value}.")), (0, 0));
+        assert_eq!(
+            copied_values(report, &format!("- {key} 1234 min: ok")),
+            (1, 0)
+        );
+        assert_eq!(
+            copied_values(report, &format!("The {key} is {value}.")),
+            (0, 0)
+        );
     }
 }

@@ -3,7 +3,8 @@
 //! tokens, 4 heads over 2 key/value heads of width 64, hidden 256, intermediate 704, vocabulary
 //! 8,192): attention, SwiGLU, RMSNorm, a biased projection, the tied output head, the rotary
 //! embedding, the residual sum and the embedding lookup.
-//! Throughput is in tokens. A second group times the row reductions (the cross-entropy's
+//! Throughput is in tokens. A second group times a decoding step's one-row products at the
+//! `0.5b` shape (forward only, throughput in weight bytes). A third times the row reductions (the cross-entropy's
 //! log-sum-exp over an 8,192-token vocabulary) on each instruction set this CPU has; the kernel
 //! path in use is printed first and named in the group. Run with
 //! `cargo bench -p sleepcot-model --bench fused` (`SLEEPCOT_CPU_KERNELS=avx2` caps the path).
@@ -158,6 +159,31 @@ fn bench(c: &mut Criterion) {
             composed_embedding(embed.clone(), ids.clone())
         }
     });
+    group.finish();
+
+    // A decoding step's one-row products at the 0.5b shape: the gate projection (896 × 4,864)
+    // and a 65,536-row slice of the tied output head, forward only. Throughput is in weight
+    // bytes read: the step is one pass over the weights.
+    let flex = |dims: [usize; 2]| {
+        Tensor::<Flex, 2>::random(dims, Distribution::Normal(0.0, 1.0), &Default::default())
+    };
+    let (row, gate, table) = (flex([1, 896]), flex([896, 4864]), flex([65536, 896]));
+    let mut group = c.benchmark_group(format!("decode_row_product/{}", path.name()));
+    group.sample_size(20);
+    for (name, weight, layout) in [
+        ("gate_896x4864", &gate, WeightLayout::InOut),
+        ("tied_head_65536", &table, WeightLayout::OutIn),
+    ] {
+        group.throughput(Throughput::Bytes(
+            (weight.dims()[0] * weight.dims()[1] * 4) as u64,
+        ));
+        group.bench_function(format!("{name}/fused"), |b| {
+            b.iter(|| linear(row.clone(), weight.clone(), None, layout))
+        });
+        group.bench_function(format!("{name}/composed"), |b| {
+            b.iter(|| composed_linear(row.clone(), weight.clone(), None, layout))
+        });
+    }
     group.finish();
 
     // Log-sum-exp of 64 rows of an 8,192-token vocabulary, per instruction set.

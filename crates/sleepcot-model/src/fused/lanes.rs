@@ -289,6 +289,77 @@ multiversion! {
 }
 
 multiversion! {
+    /// A block of columns of `x · W` for a few rows, over the inputs `inputs`: `acc` holds
+    /// `rows` rows of `width` columns, `x` the rows' `d_in` inputs each, and `w` the weight
+    /// from the block's first column on, its rows `stride` apart. For each input `k` in order,
+    /// every row adds `x[r][k] · w[k][..width]` (a multiply, then an add: the same bits on
+    /// every path).
+    pub fn axpy_block / axpy_block_on(acc: &mut [f32], x: &[f32], d_in: usize, w: &[f32], stride: usize, inputs: std::ops::Range<usize>) -> () {
+        let rows = x.len() / d_in.max(1);
+        let width = acc.len() / rows.max(1);
+        if width == 0 {
+            return;
+        }
+        let row = |k: usize| &w[k * stride..k * stride + width];
+        // Four inputs at a time, each output kept in a register across them: the same
+        // additions in the same order as one input at a time, with a quarter of the traffic
+        // to the accumulator.
+        let mut k = inputs.start;
+        while k + 4 <= inputs.end {
+            let (w0, w1, w2, w3) = (row(k), row(k + 1), row(k + 2), row(k + 3));
+            for (r, out) in acc.chunks_exact_mut(width).enumerate() {
+                let a = &x[r * d_in + k..r * d_in + k + 4];
+                for j in 0..width {
+                    let mut o = out[j];
+                    o += a[0] * w0[j];
+                    o += a[1] * w1[j];
+                    o += a[2] * w2[j];
+                    o += a[3] * w3[j];
+                    out[j] = o;
+                }
+            }
+            k += 4;
+        }
+        for k in k..inputs.end {
+            let wk = row(k);
+            for (r, out) in acc.chunks_exact_mut(width).enumerate() {
+                let a = x[r * d_in + k];
+                for (o, &v) in out.iter_mut().zip(wk) {
+                    *o += a * v;
+                }
+            }
+        }
+    }
+}
+
+multiversion! {
+    /// [`dot`] of `x` with each of four rows at once, `x` read once for all four: four
+    /// independent sums, each in [`dot`]'s order (the same bits).
+    pub fn dot4 / dot4_on(x: &[f32], rows: [&[f32]; 4]) -> [f32; 4] {
+        let n = rows.iter().fold(x.len(), |n, r| n.min(r.len()));
+        let mut acc = [[0.0f32; LANES]; 4];
+        let full = n - n % LANES;
+        let mut i = 0;
+        while i < full {
+            let xs = &x[i..i + LANES];
+            for (a, row) in acc.iter_mut().zip(&rows) {
+                let ys = &row[i..i + LANES];
+                for l in 0..LANES {
+                    a[l] += xs[l] * ys[l];
+                }
+            }
+            i += LANES;
+        }
+        for (a, row) in acc.iter_mut().zip(&rows) {
+            for (l, j) in (full..n).enumerate() {
+                a[l] += x[j] * row[j];
+            }
+        }
+        acc.map(sum_lanes)
+    }
+}
+
+multiversion! {
     /// Multiplies every element of `row` by `factor`.
     pub fn scale / scale_on(row: &mut [f32], factor: f32) -> () {
         for x in row.iter_mut() {
@@ -336,6 +407,16 @@ mod tests {
                 scale_on(path, &mut y, 0.5);
                 out.extend(y.iter().map(|v| v.to_bits()));
                 out.push(dot_on(path, &x, &y).to_bits());
+                // Four dot products at once give each one's bits, as `dot` alone does.
+                let (r2, r3) = (row(n + 3), row(n + 5));
+                let four = dot4_on(path, &x, [&y, &x, &r2[..n], &r3[..n]]);
+                let alone = [&y, &x, &r2[..n], &r3[..n]].map(|r| dot_on(path, &x, r));
+                assert_eq!(four.map(f32::to_bits), alone.map(f32::to_bits), "dot4, {n}");
+                out.extend(four.map(f32::to_bits));
+                let mut acc = x.clone();
+                let w: Vec<f32> = (0..3 * n).map(|i| (i % 7) as f32 * 0.25 - 0.5).collect();
+                axpy_block_on(path, &mut acc, &[0.5, -1.5, 2.0], 3, &w, n, 0..3);
+                out.extend(acc.iter().map(|v| v.to_bits()));
                 let mut z = vec![std::mem::MaybeUninit::uninit(); n];
                 scaled_exp_on(path, &mut z, &x, m, 0.25);
                 // SAFETY: `scaled_exp` wrote all `n` elements.

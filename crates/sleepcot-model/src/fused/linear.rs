@@ -20,13 +20,14 @@ use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
 use super::gemm::{Mat, product_on};
+use super::gemv::{gemv, takes_gemv};
 use super::route::{
     CpuRoute, buffer, contiguous, record, retype, tracked_input, uninit, wrap, written,
 };
 
 /// Multiply-adds from which a product is split between threads (gemm's own tiles); below it
 /// one thread does it, since waking the pool costs more than a decoding step's small product.
-const PARALLEL_WORK: usize = 1 << 18;
+pub(crate) const PARALLEL_WORK: usize = 1 << 18;
 
 /// Rows per block of the bias gradient's column sum.
 const BIAS_ROWS: usize = 64;
@@ -171,6 +172,12 @@ fn forward(
     let (d_in, d_out) = layout.widths(dims);
     let xs = x.storage::<f32>();
     let rows = xs.len() / d_in.max(1);
+    let shape = with_last(x.layout().shape(), d_out);
+    if takes_gemv(rows, d_in, d_out) {
+        let bias = bias.map(|b| b.storage::<f32>());
+        let out = gemv(xs, weight.storage::<f32>(), bias, layout, d_in, d_out);
+        return FlexTensor::from_data(TensorData::new(out, shape));
+    }
     let lhs = Mat::rows(xs.as_ptr(), d_in);
     let rhs = layout.as_in_out(weight.storage::<f32>().as_ptr(), dims);
     let out = match bias {
@@ -200,7 +207,7 @@ fn forward(
             })
         },
     };
-    FlexTensor::from_data(TensorData::new(out, with_last(x.layout().shape(), d_out)))
+    FlexTensor::from_data(TensorData::new(out, shape))
 }
 
 /// What the backward pass reads: the input and the weight, as the forward pass saw them.

@@ -17,6 +17,7 @@ mod attention;
 mod embedding;
 mod exp;
 mod gemm;
+mod gemv;
 pub mod lanes;
 mod linear;
 mod rmsnorm;
@@ -28,6 +29,9 @@ pub use add::{add_scaled, composed_add_scaled};
 pub use attention::{attention, cached_attention, composed_attention, grouped_attention};
 pub use embedding::{composed_embedding, embedding};
 pub use exp::exp;
+#[cfg(test)]
+pub(crate) use gemv::GEMV_ROWS;
+pub(crate) use gemv::takes_gemv;
 pub use lanes::{KernelPath, kernel_path, kernel_path_from_env, set_kernel_path};
 pub use linear::{WeightLayout, composed_linear, linear};
 pub use rmsnorm::{composed_rms_norm, rms_norm};
@@ -142,6 +146,22 @@ mod tests {
         ]
     }
 
+    /// A decoding step's few-row products (`[in, out]` with bias, and a table) of a weight
+    /// large enough for their own path and for several threads.
+    fn few_rows(weight: &[f32], x: &[f32]) -> Vec<Vec<f32>> {
+        let device = Default::default();
+        let side = 2048;
+        assert!(super::takes_gemv(2, side, side));
+        let w =
+            Tensor::<Flex, 2>::from_data(TensorData::new(weight.to_vec(), [side, side]), &device);
+        let x = Tensor::<Flex, 2>::from_data(TensorData::new(x.to_vec(), [2, side]), &device);
+        let b = w.clone().slice([0..1, 0..side]).reshape([side]);
+        [WeightLayout::InOut, WeightLayout::OutIn]
+            .into_iter()
+            .map(|layout| values(linear(x.clone(), w.clone(), Some(b.clone()), layout)))
+            .collect()
+    }
+
     #[test]
     fn fused_kernels_give_the_same_bits_whatever_the_thread_count() {
         let device = Default::default();
@@ -158,12 +178,13 @@ mod tests {
             random(3 * 40 * 4 * 16),
             random(16),
         ];
+        let (weight, x) = (random(2048 * 2048), random(2 * 2048));
         let on = |threads: usize| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .unwrap()
-                .install(|| everything(&inputs))
+                .install(|| (everything(&inputs), few_rows(&weight, &x)))
         };
         let one = on(1);
         assert_eq!(one, on(3));

@@ -20,7 +20,7 @@ use burn::tensor::{DType, Int, Tensor, TensorData, backend::Backend};
 
 use crate::config::Qwen2Config;
 use crate::error::{ModelError, Result};
-use crate::fused::{self, CpuRoute, WeightLayout};
+use crate::fused::{self, CpuRoute, WeightLayout, takes_gemv};
 use crate::kv_cache::{KvCache, StepPlan};
 use crate::lora::LoraLinear;
 
@@ -338,12 +338,13 @@ impl<B: Backend> Qwen2ForCausalLM<B> {
                 let hidden = hidden.reshape([b * s, h]);
                 // logits = h · Eᵀ. On the CPU backend, for many rows (training, prefill),
                 // straight through a transposed view of E, which leaves the logits row-major;
-                // otherwise as (E · hᵀ)ᵀ, which reads the large E row-major. Its transposed
-                // result costs a copy, cheap for a few rows and twice the product for 1024 rows
-                // on the CPU (measured there, crossing over between 64 and 128 rows; the GPU
-                // backends keep the form they were measured with).
+                // for a decoding step's few rows, one dot product per row of E (the fused
+                // few-row product); otherwise as (E · hᵀ)ᵀ, which reads the large E row-major.
+                // Its transposed result costs a copy, cheap for a few rows and twice the
+                // product for 1024 rows on the CPU (measured there, crossing over between 64
+                // and 128 rows; the GPU backends keep the form they were measured with).
                 let cpu = CpuRoute::of::<B>(&[]) != CpuRoute::Composed;
-                let logits = if cpu && b * s >= TIED_DIRECT_ROWS {
+                let logits = if cpu && (b * s >= TIED_DIRECT_ROWS || takes_gemv(b * s, h, vocab)) {
                     fused::linear(hidden, embed, None, WeightLayout::OutIn)
                 } else {
                     embed.matmul(hidden.transpose()).transpose()
@@ -368,29 +369,35 @@ mod tests {
 
     use super::{Qwen2ForCausalLM, TIED_DIRECT_ROWS};
     use crate::config::Qwen2Config;
+    use crate::fused::GEMV_ROWS;
 
-    /// Both ways of computing tied logits give `h · Eᵀ`: a few rows below the switch and a few
-    /// rows above it, against an explicit product.
+    /// The three ways of computing tied logits give `h · Eᵀ`: a decoding step's rows (a table
+    /// large enough for the few-row product), a few rows below the switch and a few rows above
+    /// it, against an explicit product.
     #[test]
     fn tied_logits_are_the_same_on_either_side_of_the_switch() {
         let device = Default::default();
-        let config = Qwen2Config::qwen25_shape(300, 32, 64, 1, 4, 2, 512);
+        let config = Qwen2Config::qwen25_shape(32768, 128, 64, 1, 4, 2, 512);
         let model = Qwen2ForCausalLM::<Flex>::random(&config, 7, DType::F32, &device);
         assert!(model.lm_head.is_none(), "the shape has tied embeddings");
+        assert!(
+            crate::fused::takes_gemv(1, 128, 32768),
+            "one row takes the few-row product"
+        );
         let embed = model.model.embed_tokens.weight.val();
-        for rows in [TIED_DIRECT_ROWS - 1, TIED_DIRECT_ROWS + 1] {
+        for rows in [1, GEMV_ROWS, TIED_DIRECT_ROWS - 1, TIED_DIRECT_ROWS + 1] {
             let hidden =
-                Tensor::<Flex, 3>::random([1, rows, 32], Distribution::Normal(0.0, 1.0), &device);
+                Tensor::<Flex, 3>::random([1, rows, 128], Distribution::Normal(0.0, 1.0), &device);
             let got: Vec<f32> = model.logits(hidden.clone()).into_data().to_vec().unwrap();
             let want: Vec<f32> = hidden
-                .reshape([rows, 32])
+                .reshape([rows, 128])
                 .matmul(embed.clone().transpose())
                 .into_data()
                 .to_vec()
                 .unwrap();
-            assert_eq!(got.len(), rows * 300);
+            assert_eq!(got.len(), rows * 32768);
             for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-                assert!((g - w).abs() <= 1e-4, "{rows} rows, logit {i}: {g} vs {w}");
+                assert!((g - w).abs() <= 1e-3, "{rows} rows, logit {i}: {g} vs {w}");
             }
         }
     }
