@@ -173,7 +173,7 @@ fn forward(
     let xs = x.storage::<f32>();
     let rows = xs.len() / d_in.max(1);
     let shape = with_last(x.layout().shape(), d_out);
-    if takes_gemv(rows, d_in, d_out) {
+    if takes_gemv(rows, d_in, d_out, layout) {
         let bias = bias.map(|b| b.storage::<f32>());
         let out = gemv(xs, weight.storage::<f32>(), bias, layout, d_in, d_out);
         return FlexTensor::from_data(TensorData::new(out, shape));

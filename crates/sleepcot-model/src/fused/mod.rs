@@ -151,7 +151,7 @@ mod tests {
     fn few_rows(weight: &[f32], x: &[f32]) -> Vec<Vec<f32>> {
         let device = Default::default();
         let side = 2048;
-        assert!(super::takes_gemv(2, side, side));
+        assert!(super::takes_gemv(2, side, side, WeightLayout::OutIn));
         let w =
             Tensor::<Flex, 2>::from_data(TensorData::new(weight.to_vec(), [side, side]), &device);
         let x = Tensor::<Flex, 2>::from_data(TensorData::new(x.to_vec(), [2, side]), &device);

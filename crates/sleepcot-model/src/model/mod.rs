@@ -344,7 +344,10 @@ impl<B: Backend> Qwen2ForCausalLM<B> {
                 // product for 1024 rows on the CPU (measured there, crossing over between 64
                 // and 128 rows; the GPU backends keep the form they were measured with).
                 let cpu = CpuRoute::of::<B>(&[]) != CpuRoute::Composed;
-                let logits = if cpu && (b * s >= TIED_DIRECT_ROWS || takes_gemv(b * s, h, vocab)) {
+                let logits = if cpu
+                    && (b * s >= TIED_DIRECT_ROWS
+                        || takes_gemv(b * s, h, vocab, WeightLayout::OutIn))
+                {
                     fused::linear(hidden, embed, None, WeightLayout::OutIn)
                 } else {
                     embed.matmul(hidden.transpose()).transpose()
@@ -381,7 +384,7 @@ mod tests {
         let model = Qwen2ForCausalLM::<Flex>::random(&config, 7, DType::F32, &device);
         assert!(model.lm_head.is_none(), "the shape has tied embeddings");
         assert!(
-            crate::fused::takes_gemv(1, 128, 32768),
+            crate::fused::takes_gemv(1, 128, 32768, crate::fused::WeightLayout::OutIn),
             "one row takes the few-row product"
         );
         let embed = model.model.embed_tokens.weight.val();
