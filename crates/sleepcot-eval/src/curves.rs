@@ -1,5 +1,6 @@
-//! Learning curves: each variant's main metric per task on a fixed validation subset, at every
-//! checkpoint its training kept, against the training tokens seen by then.
+//! Learning curves: each variant's main metric per task (and value copying) on a fixed
+//! validation subset, at every checkpoint its training kept, against the training tokens seen
+//! by then.
 //!
 //! The subset is the first `per_task` records of each task in the validation split (people and
 //! questions held out of training, and never used to pick anything), so every checkpoint of
@@ -22,9 +23,12 @@ use crate::prediction::{Prediction, VariantInfo, VariantPredictions};
 use crate::run_dir::RunDir;
 use crate::testset::{TestSet, read_rows};
 
-/// The metric each task's curve follows: the task's main metric.
-pub const CURVE_METRICS: [(Task, &str); 3] = [
+/// The metrics the curves follow: each task's main metric, and for recommendations also value
+/// copying ([`crate::value_copy`]), which shows when a student starts to read the report's
+/// values rather than the population's.
+pub const CURVE_METRICS: [(Task, &str); 4] = [
     (Task::Recommendation, "finding_recall"),
+    (Task::Recommendation, "value_copy"),
     (Task::FollowUp, "follow_up_accuracy"),
     (Task::Knowledge, "knowledge_accuracy"),
 ];
