@@ -32,13 +32,13 @@ const GEMV_WEIGHT: usize = 1 << 19;
 /// decoded at about 850 tok/s on this path against 1,130–1,230 through gemm.
 const GEMV_TABLE: usize = 1 << 22;
 
-/// Whether `rows` rows times a `d_in × d_out` weight in `layout` take [`gemv`].
+/// Whether `rows` rows (at least one) times a `d_in × d_out` weight in `layout` take [`gemv`].
 pub(crate) fn takes_gemv(rows: usize, d_in: usize, d_out: usize, layout: WeightLayout) -> bool {
     let from = match layout {
         WeightLayout::InOut => GEMV_WEIGHT,
         WeightLayout::OutIn => GEMV_TABLE,
     };
-    rows <= GEMV_ROWS && d_in.saturating_mul(d_out) >= from
+    (1..=GEMV_ROWS).contains(&rows) && d_in.saturating_mul(d_out) >= from
 }
 
 /// Output columns per task of an `[in, out]` weight (2 KiB of each weight row).
@@ -63,6 +63,18 @@ fn tasks(
         (0..count).into_par_iter().map(task).collect()
     } else {
         (0..count).map(task).collect()
+    }
+}
+
+/// Adds `block` (`rows` rows of one width, row-major) into the columns from `c0` on of `out`
+/// (`rows` rows of the full width).
+fn add_block(out: &mut [f32], block: &[f32], rows: usize, c0: usize) {
+    let (d_out, width) = (out.len() / rows, block.len() / rows);
+    for (o, part) in out.chunks_exact_mut(d_out).zip(block.chunks_exact(width)) {
+        o[c0..c0 + width]
+            .iter_mut()
+            .zip(part)
+            .for_each(|(o, &p)| *o += p);
     }
 }
 
@@ -96,12 +108,7 @@ pub(crate) fn gemv(
                 acc
             });
             for (task, part) in partials.iter().enumerate() {
-                let b = task / chunks;
-                let (c0, c1) = (b * COLUMNS, ((b + 1) * COLUMNS).min(d_out));
-                for (r, p) in part.chunks_exact(c1 - c0).enumerate() {
-                    let o = &mut out[r * d_out + c0..r * d_out + c1];
-                    o.iter_mut().zip(p).for_each(|(o, &p)| *o += p);
-                }
+                add_block(&mut out, part, rows, task / chunks * COLUMNS);
             }
         }
         WeightLayout::OutIn => {
@@ -112,9 +119,9 @@ pub(crate) fn gemv(
                 let mut block = vec![0.0; rows * n];
                 let mut quads = table.chunks_exact(4 * d_in);
                 for (q, four) in (&mut quads).enumerate() {
-                    let e: Vec<&[f32]> = four.chunks_exact(d_in).collect();
+                    let e = |i: usize| &four[i * d_in..(i + 1) * d_in];
                     for (r, xr) in x.chunks_exact(d_in).enumerate() {
-                        let sums = dot4(xr, [e[0], e[1], e[2], e[3]]);
+                        let sums = dot4(xr, [e(0), e(1), e(2), e(3)]);
                         block[r * n + 4 * q..r * n + 4 * q + 4].copy_from_slice(&sums);
                     }
                 }
@@ -127,12 +134,7 @@ pub(crate) fn gemv(
                 block
             });
             for (b, block) in blocks.iter().enumerate() {
-                let c0 = b * TABLE_ROWS;
-                let width = block.len() / rows;
-                for (r, part) in block.chunks_exact(width).enumerate() {
-                    let o = &mut out[r * d_out + c0..r * d_out + c0 + width];
-                    o.iter_mut().zip(part).for_each(|(o, &p)| *o += p);
-                }
+                add_block(&mut out, block, rows, b * TABLE_ROWS);
             }
         }
     }
