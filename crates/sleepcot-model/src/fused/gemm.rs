@@ -1,5 +1,8 @@
 //! Single-threaded matrix products on strided f32 views, for use inside the kernels' parallel
-//! tasks (the `gemm` crate that burn's CPU backend uses for its own matmul).
+//! tasks (the `gemm` crate that burn's CPU backend uses for its own matmul; on the AVX2 path,
+//! the packed product of [`super::packed`]).
+
+use super::packed;
 
 /// A read-only strided f32 matrix: element `(i, j)` lives at `ptr + i·rs + j·cs`.
 #[derive(Clone, Copy)]
@@ -76,6 +79,13 @@ pub(crate) unsafe fn product(
     }
 }
 
+/// Whether a product of this shape goes to [`packed::product`]: on the AVX2 path, where it is
+/// faster than `gemm`'s for a training step's shapes; the AVX-512 path keeps `gemm`'s wider
+/// kernels.
+fn uses_packed(m: usize, n: usize, k: usize) -> bool {
+    super::lanes::kernel_path() == super::KernelPath::Avx2 && packed::serves(m, n, k)
+}
+
 /// [`product`] split between threads as `parallelism` says (gemm splits by output tiles, each
 /// summed over the whole inner dimension in a fixed order, so the result does not depend on
 /// the thread count).
@@ -95,6 +105,12 @@ pub(crate) unsafe fn product_on(
     scale: f32,
     accumulate: bool,
 ) {
+    let parallel = !matches!(parallelism, gemm::Parallelism::None);
+    if parallel && uses_packed(m, n, k) {
+        // SAFETY: forwarded from the caller; `uses_packed` checked the CPU.
+        unsafe { packed::product(parallel, m, n, k, dst, dst_rs, lhs, rhs, scale, accumulate) };
+        return;
+    }
     // SAFETY: forwarded from the caller.
     unsafe {
         gemm::gemm(

@@ -20,6 +20,7 @@ mod gemm;
 mod gemv;
 pub mod lanes;
 mod linear;
+mod packed;
 mod rmsnorm;
 mod rope;
 mod route;
