@@ -95,7 +95,6 @@ struct Part {
 // SAFETY: the parts of one product write disjoint elements and only read their operands, and
 // the caller keeps every buffer alive until the product returns.
 unsafe impl Send for Part {}
-unsafe impl Sync for Part {}
 
 /// `dst[m×n] = (dst if accumulate) + scale · lhs[m×k] · rhs[k×n]`, with `dst`'s rows `dst_rs`
 /// elements apart and its columns adjacent; split between the pool's threads when `parallel`.
@@ -577,6 +576,14 @@ mod tests {
             }
         }
 
+        /// The shape and layouts, for failure messages.
+        fn label(&self) -> String {
+            format!(
+                "{}×{}×{} (lhs transposed {}, rhs transposed {})",
+                self.m, self.n, self.k, self.lhs_transposed, self.rhs_transposed
+            )
+        }
+
         fn at(view: Mat, i: usize, j: usize) -> f64 {
             // SAFETY: the tests index inside the operands.
             unsafe { *view.ptr.offset(i as isize * view.rs + j as isize * view.cs) as f64 }
@@ -654,13 +661,8 @@ mod tests {
                     let tolerance = 1e-5 * (case.k as f64).sqrt() * (1.0 + w.abs());
                     assert!(
                         (*g as f64 - w).abs() <= tolerance,
-                        "{}×{}×{} (lhs transposed {}, rhs transposed {}) element {idx}: {g} \
-                         against {w}",
-                        case.m,
-                        case.n,
-                        case.k,
-                        case.lhs_transposed,
-                        case.rhs_transposed
+                        "{} element {idx}: {g} against {w}",
+                        case.label()
                     );
                 }
             }
@@ -686,10 +688,8 @@ mod tests {
                         .iter()
                         .zip(&parallel)
                         .all(|(a, b)| a.to_bits() == b.to_bits()),
-                    "{}×{}×{} at {threads} threads",
-                    case.m,
-                    case.n,
-                    case.k
+                    "{} at {threads} threads",
+                    case.label()
                 );
             }
         }
