@@ -4,13 +4,14 @@
 use std::str::FromStr;
 use std::time::Instant;
 
-use burn::tensor::{DType, backend::Backend};
+use burn::tensor::{DType, Int, Tensor, backend::Backend};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::config::Qwen2Config;
 use crate::error::{ModelError, Result};
+use crate::generate::token_ids;
 use crate::kv_cache::KvCache;
 use crate::model::Qwen2ForCausalLM;
 
@@ -103,22 +104,24 @@ pub fn generation_throughput<B: Backend>(
         .map(|_| rng.random_range(0..config.vocab_size as u32))
         .collect();
 
-    let prefill = |cache: &mut KvCache<B>| -> Result<Vec<u32>> {
+    let prefill = |cache: &mut KvCache<B>| -> Result<Tensor<B, 2, Int>> {
         let logits = model.forward_cached(model.ids_tensor(&ids, batch), cache, None, true)?;
-        Ok(argmax_rows(logits))
+        Ok(greedy_ids(logits))
     };
     let mut cache = KvCache::new(&config, batch, prompt + decode + 1, dtype, device);
     prefill(&mut cache)?; // warm-up: allocations, thread pool
     cache.reset();
     let start = Instant::now();
     let mut tokens = prefill(&mut cache)?;
+    token_ids(tokens.clone());
     let prefill_s = start.elapsed().as_secs_f64();
 
+    // As `generate` decodes greedily: the ids stay on the device and are read once per step.
     let start = Instant::now();
     for _ in 0..decode {
-        let logits =
-            model.forward_cached(model.ids_tensor(&tokens, batch), &mut cache, None, true)?;
-        tokens = argmax_rows(logits);
+        let logits = model.forward_cached(tokens, &mut cache, None, true)?;
+        tokens = greedy_ids(logits);
+        token_ids(tokens.clone());
     }
     let decode_s = start.elapsed().as_secs_f64();
     Ok(Throughput {
@@ -130,14 +133,10 @@ pub fn generation_throughput<B: Backend>(
     })
 }
 
-/// The greedy token of each row of last-position logits `[batch, 1, vocab]`.
-fn argmax_rows<B: Backend>(logits: burn::tensor::Tensor<B, 3>) -> Vec<u32> {
-    let data = logits.argmax(2).into_data().convert::<i64>();
-    data.to_vec::<i64>()
-        .expect("argmax indices convert to i64")
-        .into_iter()
-        .map(|t| t as u32)
-        .collect()
+/// The greedy token of each row of last-position logits `[batch, 1, vocab]`, as `[batch, 1]`.
+fn greedy_ids<B: Backend>(logits: Tensor<B, 3>) -> Tensor<B, 2, Int> {
+    let batch = logits.dims()[0];
+    logits.argmax(2).reshape([batch, 1])
 }
 
 /// [`generation_throughput`] on a backend chosen at run time (its default device).

@@ -1,14 +1,23 @@
 //! The key/value cache of incremental decoding.
 //!
 //! Every layer owns two tensors `[batch, kv_heads, max_len, head_dim]` allocated once; each step
-//! writes its new keys and values in place with `slice_assign` and attention reads the prefix
-//! `0..len` as a view, so decoding never concatenates. Rows of a batch may be left-padded: the
-//! cache remembers which slots hold real tokens and the rotary position of each row.
+//! writes its new keys and values in place with `slice_assign`, so decoding never concatenates.
+//! Rows of a batch may be left-padded: the cache remembers which slots hold real tokens and the
+//! rotary position of each row.
+//!
+//! A decoding step (one token per row) keeps what it needs on the device ([`StepTensors`]): the
+//! next rotary position of each row, advanced by a device addition, and the key bias of every
+//! slot, masked past the current one by a device comparison. Nothing is uploaded per step. On
+//! the CPU backend attention reads the filled prefix `0..len` as a view; on the GPU backends it
+//! reads the whole capacity under that bias ([`CacheWindow`]), so every step has the same shapes
+//! (no new kernels or tunings as the cache grows) and no view of the cache is ever made
+//! contiguous (copied).
 
 use burn::tensor::{DType, Int, Tensor, TensorData, backend::Backend};
 
 use crate::config::Qwen2Config;
 use crate::error::{ModelError, Result};
+use crate::transfer::upload;
 
 /// Additive attention bias for masked keys; applied to f32 scores, so it is exact after softmax.
 pub(crate) const MASKED: f32 = -1.0e9;
@@ -22,26 +31,60 @@ pub struct LayerCache<B: Backend> {
     pub value: Tensor<B, 4>,
 }
 
+/// Where a pass writes into the cache and how many slots its attention reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheWindow {
+    /// First slot written.
+    pub start: usize,
+    /// Slots `0..keys` are attended (under the pass's bias); at least `start + seq`.
+    pub keys: usize,
+}
+
 impl<B: Backend> LayerCache<B> {
-    /// Writes `k` and `v` (`[batch, kv_heads, seq, head_dim]`) at slot `start` and returns views
-    /// of slots `0..start + seq`.
+    /// Writes `k` and `v` (`[batch, kv_heads, seq, head_dim]`) at slot `window.start` and
+    /// returns slots `0..window.keys`: the whole tensors when that is the capacity, else views.
     pub fn write_and_read(
         &mut self,
         k: Tensor<B, 4>,
         v: Tensor<B, 4>,
-        start: usize,
+        window: CacheWindow,
     ) -> (Tensor<B, 4>, Tensor<B, 4>) {
         let [b, kv, seq, d] = k.dims();
+        let (start, keys) = (window.start, window.keys);
         let end = start + seq;
         self.key
             .inplace(|t| t.slice_assign([0..b, 0..kv, start..end, 0..d], k));
         self.value
             .inplace(|t| t.slice_assign([0..b, 0..kv, start..end, 0..d], v));
+        if keys == self.key.dims()[2] {
+            return (self.key.clone(), self.value.clone());
+        }
         (
-            self.key.clone().slice([0..b, 0..kv, 0..end, 0..d]),
-            self.value.clone().slice([0..b, 0..kv, 0..end, 0..d]),
+            self.key.clone().slice([0..b, 0..kv, 0..keys, 0..d]),
+            self.value.clone().slice([0..b, 0..kv, 0..keys, 0..d]),
         )
     }
+}
+
+/// The device-side inputs of decoding steps, built on the first step after a prefill.
+#[derive(Debug, Clone)]
+pub struct StepTensors<B: Backend> {
+    /// `[batch, 1]`: the rotary position of each row's next token.
+    positions: Tensor<B, 2, Int>,
+    /// `[rows, max_len]` additive key bias of the whole capacity (0, or [`MASKED`] for
+    /// padding); `None` on the CPU backend, which plans each step's bias on the host. `rows` is
+    /// 1 when no row is padded.
+    slot_bias: Option<Tensor<B, 2>>,
+    /// `[rows, max_len]`: each slot's index, compared with the current slot to mask later ones.
+    slot_index: Option<Tensor<B, 2, Int>>,
+}
+
+/// Positions and attention bias of a decoding step, with the window it attends.
+#[derive(Debug)]
+pub(crate) struct StepInputs<B: Backend> {
+    pub positions: Tensor<B, 2, Int>,
+    pub bias: Option<Tensor<B, 5>>,
+    pub window: CacheWindow,
 }
 
 /// The per-layer caches of a whole model plus the bookkeeping of padded rows.
@@ -55,6 +98,11 @@ pub struct KvCache<B: Backend> {
     valid: Vec<bool>,
     /// Real tokens seen so far in each row, i.e. the rotary position of the next one.
     seen: Vec<usize>,
+    /// Decoding state kept on the device, from the first decoding step after a prefill.
+    steps: Option<StepTensors<B>>,
+    /// Whether decoding steps attend the whole capacity (GPU backends) rather than the filled
+    /// prefix (the CPU backend).
+    whole_capacity: bool,
 }
 
 /// Positions and attention bias of one forward pass.
@@ -132,7 +180,7 @@ impl StepPlan {
 
     /// The positions as a `[batch, seq]` tensor.
     pub fn positions_tensor<B: Backend>(&self, device: &B::Device) -> Tensor<B, 2, Int> {
-        Tensor::from_data(
+        upload(
             TensorData::new(self.positions.clone(), [self.batch, self.seq]),
             device,
         )
@@ -141,7 +189,7 @@ impl StepPlan {
     /// The bias as a `[batch or 1, 1, 1, seq, keys]` f32 tensor.
     pub fn bias_tensor<B: Backend>(&self, device: &B::Device) -> Option<Tensor<B, 5>> {
         self.bias.as_ref().map(|b| {
-            Tensor::from_data(
+            upload(
                 TensorData::new(b.clone(), [self.bias_rows, 1, 1, self.seq, self.keys]),
                 (device, DType::F32),
             )
@@ -172,7 +220,19 @@ impl<B: Backend> KvCache<B> {
             len: 0,
             valid: vec![false; batch * max_len],
             seen: vec![0; batch],
+            steps: None,
+            whole_capacity: !crate::fused::is_cpu_backend::<B>(),
         }
+    }
+
+    /// Chooses how decoding steps attend: the whole capacity under a device-made bias (the
+    /// default on GPU backends: fixed shapes, no views) or the filled prefix under a bias planned
+    /// on the host (the default on the CPU backend). Both give the same tokens; tests use this to
+    /// check the GPU form on the CPU.
+    pub fn with_whole_capacity(mut self, whole_capacity: bool) -> Self {
+        self.whole_capacity = whole_capacity;
+        self.steps = None;
+        self
     }
 
     /// Number of filled slots (padding included).
@@ -217,7 +277,7 @@ impl<B: Backend> KvCache<B> {
         }
         if let Some(first) = self.layers.first() {
             let device = first.key.device();
-            let index = Tensor::<B, 1, Int>::from_data(
+            let index = upload::<B, 1, Int>(
                 TensorData::new(
                     keep.iter().map(|&r| r as i64).collect::<Vec<_>>(),
                     [keep.len()],
@@ -227,6 +287,16 @@ impl<B: Backend> KvCache<B> {
             for layer in &mut self.layers {
                 layer.key = layer.key.clone().select(0, index.clone());
                 layer.value = layer.value.clone().select(0, index.clone());
+            }
+            if let Some(steps) = &mut self.steps {
+                steps.positions = steps.positions.clone().select(0, index.clone());
+                // A single bias row serves every row (no padding); per-row biases follow them.
+                if let (Some(bias), Some(slots)) = (&mut steps.slot_bias, &mut steps.slot_index)
+                    && bias.dims()[0] > 1
+                {
+                    *bias = bias.clone().select(0, index.clone());
+                    *slots = slots.clone().select(0, index.clone());
+                }
             }
         }
         let max_len = self.max_len;
@@ -244,6 +314,104 @@ impl<B: Backend> KvCache<B> {
         self.len = 0;
         self.valid.fill(false);
         self.seen.fill(0);
+        self.steps = None;
+    }
+
+    /// Records a decoding step (one real token per row) and returns its inputs.
+    ///
+    /// The positions stay on the device from one step to the next. With the whole capacity (GPU
+    /// backends) the step attends every slot under a device-made bias that hides padding and
+    /// the slots after the current one; otherwise (the CPU backend) it attends the filled
+    /// prefix under a bias planned on the host, where an upload costs nothing.
+    pub(crate) fn decode_step(&mut self) -> Result<StepInputs<B>> {
+        let whole_capacity = self.whole_capacity;
+        if self.len + 1 > self.max_len {
+            return Err(ModelError::InvalidRequest {
+                what: "sequence length",
+                message: format!(
+                    "{} cached tokens plus 1 new token exceed the cache capacity {}",
+                    self.len, self.max_len
+                ),
+            });
+        }
+        let start = self.len;
+        if self.steps.is_none() {
+            self.steps = Some(self.step_tensors(whole_capacity));
+        }
+        let plan = if whole_capacity {
+            for r in 0..self.batch {
+                self.valid[r * self.max_len + start] = true;
+                self.seen[r] += 1;
+            }
+            None
+        } else {
+            Some(self.plan(1, None)?)
+        };
+        let steps = self.steps.as_mut().expect("made above");
+        let positions = steps.positions.clone();
+        steps.positions = positions.clone().add_scalar(1);
+        let (bias, keys) = match (&steps.slot_bias, &steps.slot_index, plan) {
+            (Some(bias), Some(slots), _) => {
+                let later = slots.clone().greater_elem(start as i64);
+                let bias = bias.clone().mask_fill(later, MASKED);
+                let rows = bias.dims()[0];
+                (
+                    Some(bias.reshape([rows, 1, 1, 1, self.max_len])),
+                    self.max_len,
+                )
+            }
+            (_, _, Some(plan)) => (plan.bias_tensor::<B>(&positions.device()), plan.keys),
+            _ => unreachable!("a step without a device bias is planned on the host"),
+        };
+        Ok(StepInputs {
+            positions,
+            bias,
+            window: CacheWindow { start, keys },
+        })
+    }
+
+    /// The device state of the decoding steps that follow the tokens cached so far (the only
+    /// uploads of a decode, made once).
+    fn step_tensors(&self, whole_capacity: bool) -> StepTensors<B> {
+        let device = self
+            .layers
+            .first()
+            .map(|l| l.key.device())
+            .unwrap_or_default();
+        let positions = upload(
+            TensorData::new(
+                self.seen.iter().map(|&s| s as i64).collect::<Vec<_>>(),
+                [self.batch, 1],
+            ),
+            &device,
+        );
+        if !whole_capacity {
+            return StepTensors {
+                positions,
+                slot_bias: None,
+                slot_index: None,
+            };
+        }
+        let (len, max_len) = (self.len, self.max_len);
+        let padded = (0..self.batch).any(|r| (0..len).any(|s| !self.valid[r * max_len + s]));
+        let rows = if padded { self.batch } else { 1 };
+        let mut bias = vec![0.0f32; rows * max_len];
+        for r in 0..rows {
+            for s in 0..len {
+                if !self.valid[r * max_len + s] {
+                    bias[r * max_len + s] = MASKED;
+                }
+            }
+        }
+        let slots: Vec<i64> = (0..rows).flat_map(|_| 0..max_len as i64).collect();
+        StepTensors {
+            positions,
+            slot_bias: Some(upload(
+                TensorData::new(bias, [rows, max_len]),
+                (&device, DType::F32),
+            )),
+            slot_index: Some(upload(TensorData::new(slots, [rows, max_len]), &device)),
+        }
     }
 
     /// Records `seq` new tokens per row (`token_mask` marks padding, row-major) and plans the
@@ -269,6 +437,10 @@ impl<B: Backend> KvCache<B> {
                     self.batch
                 ),
             });
+        }
+        if seq > 1 || token_mask.is_some() {
+            // A prefill (or a chunk of one): the next decoding step rebuilds its device state.
+            self.steps = None;
         }
         let start = self.len;
         let mut positions = Vec::with_capacity(self.batch * seq);

@@ -21,6 +21,7 @@ pub mod lora;
 pub mod model;
 pub mod serve;
 pub mod tokenizer;
+pub mod transfer;
 
 pub use backend::{BackendKind, BackendTask};
 pub use checkpoint::{load_pretrained, save_pretrained};

@@ -37,7 +37,7 @@ pub use lanes::{KernelPath, kernel_path, kernel_path_from_env, set_kernel_path};
 pub use linear::{WeightLayout, composed_linear, linear};
 pub use rmsnorm::{composed_rms_norm, rms_norm};
 pub use rope::{composed_rope, rope};
-pub use route::{CpuRoute, TrackedTensor, buffer, record, retype, tracked_input};
+pub use route::{CpuRoute, TrackedTensor, buffer, is_cpu_backend, record, retype, tracked_input};
 pub use swiglu::{composed_swiglu, swiglu};
 
 #[cfg(test)]

@@ -43,6 +43,13 @@ impl CpuRoute {
     }
 }
 
+/// Whether `B` is the CPU backend (with or without autodiff), where the host and the "device"
+/// share memory: an upload or a read there costs a copy, not a round trip.
+pub fn is_cpu_backend<B: Backend>() -> bool {
+    let id = TypeId::of::<B>();
+    id == TypeId::of::<Flex>() || id == TypeId::of::<Autodiff<Flex>>()
+}
+
 /// The same tensor under its concrete backend type, for a caller that has checked with
 /// [`CpuRoute::of`] that `A` and `B` are one type.
 ///

@@ -1,5 +1,10 @@
 //! Autoregressive generation with the KV cache: one prefill pass over the (left-padded) prompts,
 //! then one token per row per step, logits computed for the last position only.
+//!
+//! A greedy step keeps everything on the device but the chosen ids: the argmax of the logits is
+//! fed back as the next input as it is, and read once for the host (stop tokens, streaming).
+//! Positions and the attention bias live in the cache's device state ([`KvCache`]). Sampling,
+//! and the repetition penalty, read the logits to the host and choose there.
 
 mod config;
 mod sampler;
@@ -7,11 +12,12 @@ mod sampler;
 pub use config::GenerationConfig;
 pub use sampler::{Sampler, apply_repetition_penalty, argmax};
 
-use burn::tensor::{Tensor, backend::Backend};
+use burn::tensor::{Int, Tensor, backend::Backend};
 
 use crate::error::{ModelError, Result};
 use crate::kv_cache::KvCache;
 use crate::model::Qwen2ForCausalLM;
+use crate::transfer::read;
 
 /// Why a row stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -107,7 +113,7 @@ pub fn generate<B: Backend>(
         true,
     )?;
     for step in 0..config.max_new_tokens {
-        let next = pick_tokens(logits, &mut samplers, &history, config, use_history);
+        let (next, on_device) = pick_tokens(logits, &mut samplers, &history, config, use_history);
         let mut keep = Vec::with_capacity(rows.len());
         let mut feed = Vec::with_capacity(rows.len());
         for (at, (&row, &token)) in rows.iter().zip(&next).enumerate() {
@@ -126,6 +132,12 @@ pub fn generate<B: Backend>(
         if keep.is_empty() || step + 1 == config.max_new_tokens {
             break;
         }
+        // The chosen ids go back in as they are, unless some rows left the batch (then the
+        // survivors' ids are uploaded, once) or they were chosen on the host.
+        let input = match on_device {
+            Some(ids) if keep.len() == rows.len() => ids,
+            _ => model.ids_tensor(&feed, keep.len()),
+        };
         if keep.len() < rows.len() {
             cache.retain(&keep)?;
             rows = keep.iter().map(|&at| rows[at]).collect();
@@ -135,40 +147,46 @@ pub fn generate<B: Backend>(
                 .map(|&at| std::mem::take(&mut history[at]))
                 .collect();
         }
-        logits =
-            model.forward_cached(model.ids_tensor(&feed, rows.len()), &mut cache, None, true)?;
+        logits = model.forward_cached(input, &mut cache, None, true)?;
     }
     Ok(output)
 }
 
-/// Chooses one token per row from last-position logits `[batch, 1, vocab]`.
+/// Chooses one token per row from last-position logits `[batch, 1, vocab]`. Greedy choices
+/// are made on the device and also returned there (`[batch, 1]`), ready to be fed back.
 fn pick_tokens<B: Backend>(
     logits: Tensor<B, 3>,
     samplers: &mut [Sampler],
     history: &[Vec<u32>],
     config: &GenerationConfig,
     use_history: bool,
-) -> Vec<u32> {
+) -> (Vec<u32>, Option<Tensor<B, 2, Int>>) {
     let [batch, _, vocab] = logits.dims();
     if config.is_greedy() && !use_history {
         // Only the indices leave the device.
-        let best = logits.argmax(2).into_data().convert::<i64>();
-        return best
-            .to_vec::<i64>()
-            .expect("argmax indices convert to i64")
-            .into_iter()
-            .map(|t| t as u32)
-            .collect();
+        let best = logits.argmax(2).reshape([batch, 1]);
+        return (token_ids(best.clone()), Some(best));
     }
-    let mut values = logits
-        .into_data()
+    let mut values = read(logits)
         .convert::<f32>()
         .to_vec::<f32>()
         .expect("logits convert to f32");
-    (0..batch)
+    let picked = (0..batch)
         .map(|row| {
             let slice = &mut values[row * vocab..(row + 1) * vocab];
             samplers[row].pick(slice, &history[row], config)
         })
+        .collect();
+    (picked, None)
+}
+
+/// Reads token ids (an integer tensor of any shape) to the host, in row-major order.
+pub fn token_ids<B: Backend, const D: usize>(ids: Tensor<B, D, Int>) -> Vec<u32> {
+    read(ids)
+        .convert::<i64>()
+        .to_vec::<i64>()
+        .expect("token ids convert to i64")
+        .into_iter()
+        .map(|t| t as u32)
         .collect()
 }

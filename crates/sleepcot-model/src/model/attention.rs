@@ -7,7 +7,7 @@ use burn::tensor::{Tensor, backend::Backend};
 
 use super::rope::RopeRows;
 use crate::fused::{attention, cached_attention};
-use crate::kv_cache::LayerCache;
+use crate::kv_cache::{CacheWindow, LayerCache};
 use crate::lora::LoraLinear;
 
 /// Qwen2 attention, with HF field names so LoRA targets `self_attn.{q,k,v,o}_proj`.
@@ -40,7 +40,7 @@ impl<B: Backend> Attention<B> {
         x: Tensor<B, 3>,
         rope: &RopeRows<B>,
         bias: Option<&Tensor<B, 5>>,
-        cache: Option<(&mut LayerCache<B>, usize)>,
+        cache: Option<(&mut LayerCache<B>, CacheWindow)>,
     ) -> Tensor<B, 3> {
         let [batch, seq, _] = x.dims();
         let (h, kv, d) = (self.num_heads, self.num_kv_heads, self.head_dim);
@@ -50,8 +50,8 @@ impl<B: Backend> Attention<B> {
         let v = self.v_proj.forward(x).reshape([batch, seq, kv, d]);
         let out = match cache {
             // The cache stores heads first; attend over it in that layout.
-            Some((layer, start)) => {
-                let (k, v) = layer.write_and_read(k.swap_dims(1, 2), v.swap_dims(1, 2), start);
+            Some((layer, window)) => {
+                let (k, v) = layer.write_and_read(k.swap_dims(1, 2), v.swap_dims(1, 2), window);
                 cached_attention(q, k, v, bias)
             }
             None => attention(q, k, v, bias),

@@ -7,7 +7,7 @@ use super::attention::Attention;
 use super::mlp::Mlp;
 use super::rmsnorm::RmsNorm;
 use super::rope::RopeRows;
-use crate::kv_cache::LayerCache;
+use crate::kv_cache::{CacheWindow, LayerCache};
 
 /// `model.layers.N` of a Qwen2 checkpoint.
 #[derive(Module, Debug)]
@@ -29,7 +29,7 @@ impl<B: Backend> DecoderLayer<B> {
         x: Tensor<B, 3>,
         rope: &RopeRows<B>,
         bias: Option<&Tensor<B, 5>>,
-        cache: Option<(&mut LayerCache<B>, usize)>,
+        cache: Option<(&mut LayerCache<B>, CacheWindow)>,
     ) -> Tensor<B, 3> {
         let attn =
             self.self_attn

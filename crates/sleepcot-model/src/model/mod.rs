@@ -21,8 +21,9 @@ use burn::tensor::{DType, Int, Tensor, TensorData, backend::Backend};
 use crate::config::Qwen2Config;
 use crate::error::{ModelError, Result};
 use crate::fused::{self, CpuRoute, WeightLayout, takes_gemv};
-use crate::kv_cache::{KvCache, StepPlan};
+use crate::kv_cache::{CacheWindow, KvCache, StepPlan};
 use crate::lora::LoraLinear;
+use crate::transfer::upload;
 
 /// Rows from which tied logits are computed as `h · Eᵀ` rather than `(E · hᵀ)ᵀ` (see
 /// [`Qwen2ForCausalLM::logits`]).
@@ -220,7 +221,7 @@ impl<B: Backend> Qwen2ForCausalLM<B> {
         let [batch, seq] = input_ids.dims();
         self.check_positions(seq)?;
         let plan = StepPlan::full(batch, seq, None);
-        Ok(self.run(input_ids, &plan, None))
+        Ok(self.run_planned(input_ids, &plan, None))
     }
 
     /// Causal forward over left-padded sequences: `token_mask` (row-major `[batch, seq]`, true
@@ -242,7 +243,7 @@ impl<B: Backend> Qwen2ForCausalLM<B> {
         }
         self.check_positions(seq)?;
         let plan = StepPlan::full(batch, seq, Some(token_mask));
-        Ok(self.logits(self.run(input_ids, &plan, None)))
+        Ok(self.logits(self.run_planned(input_ids, &plan, None)))
     }
 
     /// Incremental forward: appends `input_ids` (`[batch, seq]`) to `cache` and returns logits
@@ -275,8 +276,23 @@ impl<B: Backend> Qwen2ForCausalLM<B> {
             });
         }
         let start = cache.len();
-        let plan = cache.plan(seq, token_mask)?;
-        let hidden = self.run(input_ids, &plan, Some((&mut *cache, start)));
+        let hidden = if seq == 1 && token_mask.is_none() {
+            // A decoding step: its positions and bias come from the cache's device state.
+            let step = cache.decode_step()?;
+            self.run(
+                input_ids,
+                step.positions,
+                step.bias,
+                Some((&mut *cache, step.window)),
+            )
+        } else {
+            let plan = cache.plan(seq, token_mask)?;
+            let window = CacheWindow {
+                start,
+                keys: plan.keys,
+            };
+            self.run_planned(input_ids, &plan, Some((&mut *cache, window)))
+        };
         cache.advance(seq);
         let hidden = if last_only {
             hidden.narrow(1, seq - 1, 1)
@@ -299,24 +315,37 @@ impl<B: Backend> Qwen2ForCausalLM<B> {
         Ok(())
     }
 
-    /// Runs embeddings, layers and the final norm; returns hidden states `[batch, seq, hidden]`.
-    fn run(
+    /// [`Self::run`] with the positions and bias of a plan made on the host.
+    fn run_planned(
         &self,
         input_ids: Tensor<B, 2, Int>,
         plan: &StepPlan,
-        mut cache: Option<(&mut KvCache<B>, usize)>,
+        cache: Option<(&mut KvCache<B>, CacheWindow)>,
     ) -> Tensor<B, 3> {
         let device = input_ids.device();
-        let c = &self.config;
-        let rope = self.rope.rows(
-            plan.positions_tensor::<B>(&device),
-            c.num_attention_heads,
-            c.num_key_value_heads,
-        );
+        let positions = plan.positions_tensor::<B>(&device);
         let bias = plan.bias_tensor::<B>(&device);
+        self.run(input_ids, positions, bias, cache)
+    }
+
+    /// Runs embeddings, layers and the final norm over tokens at rotary `positions` (`[batch,
+    /// seq]`) under the additive attention `bias`; returns hidden states `[batch, seq, hidden]`.
+    fn run(
+        &self,
+        input_ids: Tensor<B, 2, Int>,
+        positions: Tensor<B, 2, Int>,
+        bias: Option<Tensor<B, 5>>,
+        mut cache: Option<(&mut KvCache<B>, CacheWindow)>,
+    ) -> Tensor<B, 3> {
+        let c = &self.config;
+        let rope = self
+            .rope
+            .rows(positions, c.num_attention_heads, c.num_key_value_heads);
         let mut x = fused::embedding(self.model.embed_tokens.weight.val(), input_ids);
         for (i, layer) in self.model.layers.iter().enumerate() {
-            let layer_cache = cache.as_mut().map(|(c, start)| (&mut c.layers[i], *start));
+            let layer_cache = cache
+                .as_mut()
+                .map(|(c, window)| (&mut c.layers[i], *window));
             x = layer.forward(x, &rope, bias.as_ref(), layer_cache);
         }
         self.model.norm.forward(x)
@@ -361,7 +390,7 @@ impl<B: Backend> Qwen2ForCausalLM<B> {
     pub fn ids_tensor(&self, ids: &[u32], batch: usize) -> Tensor<B, 2, Int> {
         let seq = ids.len() / batch.max(1);
         let values: Vec<i64> = ids.iter().map(|&t| t as i64).collect();
-        Tensor::from_data(TensorData::new(values, [batch, seq]), &self.device())
+        upload(TensorData::new(values, [batch, seq]), &self.device())
     }
 }
 
