@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use sleepcot_model::backend::{BackendKind, parse_dtype};
-use sleepcot_model::bench::{BenchShape, generation_throughput_on};
+use sleepcot_model::bench::{BenchShape, DecodeTrace, decode_trace_on, generation_throughput_on};
 use sleepcot_train::Precision;
 use sleepcot_train::bench::train_throughput_on;
 
@@ -73,6 +73,17 @@ pub struct GenerateArgs {
     /// Number of greedy decode steps timed after the prefill.
     #[arg(long, default_value_t = 64)]
     pub decode: usize,
+    /// Trace the decode instead: per decoded token, in stretches of `--window` tokens, the time,
+    /// the host reads and uploads and, on GPU backends, the kernel launches, compilations and
+    /// memory reservations (from the runtime's log), after a warm-up run of the same length.
+    #[arg(long)]
+    pub trace: bool,
+    /// Tokens per stretch of `--trace`.
+    #[arg(long, default_value_t = 32)]
+    pub window: usize,
+    /// File the GPU runtime logs to under `--trace` (default: a file in the temp directory).
+    #[arg(long)]
+    pub kernel_log: Option<std::path::PathBuf>,
     /// Print one JSON line instead of a sentence.
     #[arg(long)]
     pub json: bool,
@@ -141,6 +152,9 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<()> {
     if args.batch == 0 {
         anyhow::bail!("--batch is 0, but at least 1 row was expected");
     }
+    if args.trace {
+        return run_trace(args, shape, dtype, backend);
+    }
     let result =
         generation_throughput_on(backend, shape, dtype, args.batch, args.prompt, args.decode)
             .with_context(|| format!("generation benchmark on shape {} failed", shape.name()))?;
@@ -175,4 +189,87 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+fn run_trace(
+    args: &GenerateArgs,
+    shape: BenchShape,
+    dtype: burn::tensor::DType,
+    backend: BackendKind,
+) -> anyhow::Result<()> {
+    if args.window == 0 {
+        anyhow::bail!("--window is 0, but at least 1 token per stretch was expected");
+    }
+    let log = args.kernel_log.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("sleepcot-kernels-{}.log", std::process::id()))
+    });
+    let trace = decode_trace_on(
+        backend,
+        shape,
+        dtype,
+        args.batch,
+        args.prompt,
+        args.decode,
+        args.window,
+        Some(&log),
+    )
+    .with_context(|| format!("decode trace on shape {} failed", shape.name()))?;
+    if args.json {
+        let line = serde_json::json!({
+            "bench": "generate-trace",
+            "shape": shape.name(),
+            "dtype": args.dtype.to_ascii_lowercase(),
+            "backend": backend.to_string(),
+            "threads": threads(),
+            "trace": trace,
+        });
+        println!("{line}");
+    } else {
+        print_trace(&trace, shape, &args.dtype, backend);
+    }
+    Ok(())
+}
+
+fn print_trace(trace: &DecodeTrace, shape: BenchShape, dtype: &str, backend: BackendKind) {
+    println!(
+        "{} {dtype} on {backend}, batch {}: prefill of {} tokens {:.2} ms",
+        shape.name(),
+        trace.batch,
+        trace.prompt_tokens,
+        trace.prefill_ms
+    );
+    if let Some(w) = trace.warm_up {
+        println!(
+            "warm-up run: {} launches, {} compilations, {} new memory pages",
+            w.dispatches, w.compilations, w.allocations
+        );
+    }
+    println!(
+        "{:>9} {:>9} {:>6} {:>8} {:>11} {:>13} {:>13} {:>10}",
+        "tokens",
+        "ms/token",
+        "reads",
+        "uploads",
+        "launches",
+        "compilations",
+        "reservations",
+        "new pages"
+    );
+    for w in &trace.windows {
+        let k = |f: fn(&sleepcot_model::bench::KernelRates) -> f64| {
+            w.kernels
+                .map_or("-".to_string(), |k| format!("{:.1}", f(&k)))
+        };
+        println!(
+            "{:>9} {:>9.3} {:>6.2} {:>8.2} {:>11} {:>13} {:>13} {:>10}",
+            format!("{}-{}", w.from_token, w.to_token),
+            w.ms_per_token,
+            w.reads,
+            w.uploads,
+            k(|k| k.dispatches),
+            k(|k| k.compilations),
+            k(|k| k.reservations),
+            k(|k| k.allocations)
+        );
+    }
 }

@@ -12,8 +12,10 @@ use serde::Serialize;
 use crate::config::Qwen2Config;
 use crate::error::{ModelError, Result};
 use crate::generate::token_ids;
+use crate::kernel_log::KernelCounts;
 use crate::kv_cache::KvCache;
 use crate::model::Qwen2ForCausalLM;
+use crate::transfer;
 
 /// The benchmark model shapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -174,5 +176,216 @@ pub fn generation_throughput_on(
         batch,
         prompt,
         decode,
+    })?
+}
+
+/// One stretch of decoded tokens in a [`DecodeTrace`], with its costs per decoded token (per
+/// step of the whole batch).
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceWindow {
+    /// First decoded token of the stretch (1-based).
+    pub from_token: usize,
+    /// Last decoded token of the stretch.
+    pub to_token: usize,
+    /// Wall-clock milliseconds per step.
+    pub ms_per_token: f64,
+    /// Reads to the host per step (the chosen ids: 1).
+    pub reads: f64,
+    /// Uploads per step.
+    pub uploads: f64,
+    /// Kernel launches, compilations, buffer reservations and new memory pages per step, where
+    /// the runtime's log is at hand (GPU backends).
+    pub kernels: Option<KernelRates>,
+}
+
+/// [`KernelCounts`] divided by a number of steps.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct KernelRates {
+    /// Kernel launches per step.
+    pub dispatches: f64,
+    /// Kernel compilations per step.
+    pub compilations: f64,
+    /// Buffers reserved from the memory pools per step.
+    pub reservations: f64,
+    /// New device memory pages per step.
+    pub allocations: f64,
+}
+
+impl KernelRates {
+    fn of(counts: KernelCounts, steps: usize) -> Self {
+        let per = |n: u64| n as f64 / steps as f64;
+        Self {
+            dispatches: per(counts.dispatches),
+            compilations: per(counts.compilations),
+            reservations: per(counts.reservations),
+            allocations: per(counts.allocations),
+        }
+    }
+}
+
+/// What decoding costs step by step, after a warm-up run of the same length.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecodeTrace {
+    /// Rows decoded side by side.
+    pub batch: usize,
+    /// Prompt length.
+    pub prompt_tokens: usize,
+    /// Milliseconds of one prefill pass over the prompt (warm).
+    pub prefill_ms: f64,
+    /// The runtime's counts during the warm-up run (prefill and every step), where known.
+    pub warm_up: Option<KernelCounts>,
+    /// The measured run's stretches, in order.
+    pub windows: Vec<TraceWindow>,
+}
+
+/// Traces `decode` greedy steps after a `prompt`-token prefill of `batch` rows on random
+/// weights of `shape`, in stretches of `window` steps. `kernels` tallies the runtime's log
+/// (see [`crate::kernel_log`]); pass `None` where there is none (the CPU backend).
+#[allow(clippy::too_many_arguments)]
+pub fn decode_trace<B: Backend>(
+    shape: BenchShape,
+    dtype: DType,
+    batch: usize,
+    prompt: usize,
+    decode: usize,
+    window: usize,
+    kernels: Option<&dyn Fn() -> Result<KernelCounts>>,
+    device: &B::Device,
+) -> Result<DecodeTrace> {
+    if prompt == 0 || decode == 0 || batch == 0 || window == 0 {
+        return Err(ModelError::InvalidRequest {
+            what: "trace lengths",
+            message: format!(
+                "batch {batch}, prompt {prompt}, decode {decode} and window {window} must all be positive"
+            ),
+        });
+    }
+    let config = shape.config();
+    let model = Qwen2ForCausalLM::<B>::random(&config, 7, dtype, device);
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let ids: Vec<u32> = (0..batch * prompt)
+        .map(|_| rng.random_range(0..config.vocab_size as u32))
+        .collect();
+    let tally = |settle: bool| -> Result<Option<KernelCounts>> {
+        match kernels {
+            Some(count) => {
+                if settle {
+                    // The runtime logs from its own thread; let it catch up.
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                count().map(Some)
+            }
+            None => Ok(None),
+        }
+    };
+    let mut cache = KvCache::new(&config, batch, prompt + decode, dtype, device);
+    let prefill = |cache: &mut KvCache<B>| -> Result<Tensor<B, 2, Int>> {
+        cache.reset();
+        let logits = model.forward_cached(model.ids_tensor(&ids, batch), cache, None, true)?;
+        let next = greedy_ids(logits);
+        token_ids(next.clone());
+        Ok(next)
+    };
+    let step = |cache: &mut KvCache<B>, next: Tensor<B, 2, Int>| -> Result<Tensor<B, 2, Int>> {
+        let next = greedy_ids(model.forward_cached(next, cache, None, true)?);
+        token_ids(next.clone());
+        Ok(next)
+    };
+
+    // Warm-up: the same prefill and steps, so that every kernel is compiled and tuned.
+    let before = tally(false)?;
+    let mut next = prefill(&mut cache)?;
+    for _ in 1..decode {
+        next = step(&mut cache, next)?;
+    }
+    let warm_up = tally(true)?.zip(before).map(|(after, b)| after.since(b));
+
+    let start = Instant::now();
+    let mut next = prefill(&mut cache)?;
+    let prefill_ms = start.elapsed().as_secs_f64() * 1e3;
+    let mut windows = Vec::new();
+    let mut from = 1;
+    while from < decode {
+        let to = (from + window - 1).min(decode - 1);
+        let (kernels_before, transfers_before) = (tally(true)?, transfer::counts());
+        let start = Instant::now();
+        for _ in from..=to {
+            next = step(&mut cache, next)?;
+        }
+        let ms = start.elapsed().as_secs_f64() * 1e3;
+        let transfers = transfer::counts().since(transfers_before);
+        let steps = to - from + 1;
+        let kernels = tally(true)?
+            .zip(kernels_before)
+            .map(|(after, b)| KernelRates::of(after.since(b), steps));
+        windows.push(TraceWindow {
+            // Token 1 comes from the prefill; step k decodes token k + 1.
+            from_token: from + 1,
+            to_token: to + 1,
+            ms_per_token: ms / steps as f64,
+            reads: transfers.reads as f64 / steps as f64,
+            uploads: transfers.uploads as f64 / steps as f64,
+            kernels,
+        });
+        from = to + 1;
+    }
+    Ok(DecodeTrace {
+        batch,
+        prompt_tokens: prompt,
+        prefill_ms,
+        warm_up,
+        windows,
+    })
+}
+
+/// [`decode_trace`] on a backend chosen at run time (its default device). On a GPU backend,
+/// `kernel_log` names the file the runtime's log goes to (see [`crate::kernel_log`]); this must
+/// be the process's first use of that backend.
+#[allow(clippy::too_many_arguments)]
+pub fn decode_trace_on(
+    backend: crate::backend::BackendKind,
+    shape: BenchShape,
+    dtype: DType,
+    batch: usize,
+    prompt: usize,
+    decode: usize,
+    window: usize,
+    kernel_log: Option<&std::path::Path>,
+) -> Result<DecodeTrace> {
+    struct Trace {
+        shape: BenchShape,
+        dtype: DType,
+        lengths: [usize; 4],
+        log: Option<Box<dyn Fn() -> Result<KernelCounts>>>,
+    }
+    impl crate::backend::BackendTask for Trace {
+        type Output = Result<DecodeTrace>;
+        fn run<B: Backend>(self, device: B::Device) -> Self::Output {
+            let [batch, prompt, decode, window] = self.lengths;
+            decode_trace::<B>(
+                self.shape,
+                self.dtype,
+                batch,
+                prompt,
+                decode,
+                window,
+                self.log.as_deref(),
+                &device,
+            )
+        }
+    }
+    let log: Option<Box<dyn Fn() -> Result<KernelCounts>>> = match kernel_log {
+        #[cfg(any(feature = "wgpu", feature = "cuda"))]
+        Some(path) if backend != crate::backend::BackendKind::Flex && backend.is_available() => {
+            let log = crate::kernel_log::KernelLog::start(path)?;
+            Some(Box::new(move || log.counts()))
+        }
+        _ => None,
+    };
+    backend.run(Trace {
+        shape,
+        dtype,
+        lengths: [batch, prompt, decode, window],
+        log,
     })?
 }

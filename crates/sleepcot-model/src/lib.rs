@@ -16,6 +16,7 @@ pub mod error;
 pub mod fused;
 pub mod generate;
 pub mod hub;
+pub mod kernel_log;
 pub mod kv_cache;
 pub mod lora;
 pub mod model;
