@@ -55,7 +55,7 @@ pub struct TrainBenchArgs {
 /// Arguments of `cargo xtask bench generate`.
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
-    /// Model shape: tiny or 0.5b.
+    /// Model shape: tiny, 0.5b or 1.5b.
     #[arg(long, default_value = "tiny")]
     pub shape: String,
     /// Weight and compute dtype: f32, f16 or bf16.

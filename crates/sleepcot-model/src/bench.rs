@@ -26,6 +26,9 @@ pub enum BenchShape {
     /// Qwen2.5-0.5B: hidden 896, 24 layers, 14 heads, 2 KV heads, intermediate 4864, vocab 151936, tied.
     #[serde(rename = "0.5b")]
     HalfB,
+    /// Qwen2.5-1.5B: hidden 1536, 28 layers, 12 heads, 2 KV heads, intermediate 8960, vocab 151936, tied.
+    #[serde(rename = "1.5b")]
+    OneAndHalfB,
 }
 
 impl BenchShape {
@@ -34,10 +37,15 @@ impl BenchShape {
         // The benchmarks never go past 4096 positions; a shorter rope table is all they need.
         match self {
             Self::Tiny => Qwen2Config::qwen25_shape(8192, 256, 704, 4, 4, 2, 4096),
-            Self::HalfB => Qwen2Config {
-                max_position_embeddings: 4096,
-                ..Qwen2Config::published_qwen25("Qwen2.5-0.5B").expect("a published shape")
-            },
+            Self::HalfB => Self::published("Qwen2.5-0.5B"),
+            Self::OneAndHalfB => Self::published("Qwen2.5-1.5B"),
+        }
+    }
+
+    fn published(name: &str) -> Qwen2Config {
+        Qwen2Config {
+            max_position_embeddings: 4096,
+            ..Qwen2Config::published_qwen25(name).expect("a published shape")
         }
     }
 
@@ -46,6 +54,7 @@ impl BenchShape {
         match self {
             Self::Tiny => "tiny",
             Self::HalfB => "0.5b",
+            Self::OneAndHalfB => "1.5b",
         }
     }
 }
@@ -57,9 +66,10 @@ impl FromStr for BenchShape {
         match s.to_ascii_lowercase().as_str() {
             "tiny" => Ok(Self::Tiny),
             "0.5b" | "qwen2.5-0.5b" => Ok(Self::HalfB),
+            "1.5b" | "qwen2.5-1.5b" => Ok(Self::OneAndHalfB),
             _ => Err(ModelError::InvalidRequest {
                 what: "shape",
-                message: format!("\"{s}\" is not one of tiny, 0.5b"),
+                message: format!("\"{s}\" is not one of tiny, 0.5b, 1.5b"),
             }),
         }
     }

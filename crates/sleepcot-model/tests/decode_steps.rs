@@ -119,3 +119,41 @@ fn whole_capacity_steps_match_prefix_steps() {
 fn whole_capacity_steps_match_without_padding() {
     check_forms_agree(&[vec![3, 14, 15, 92], vec![65, 35, 89, 79]], 6, (0, 2));
 }
+
+/// On wgpu (a Vulkan adapter is needed; lavapipe, Mesa's software one, will do): the device-side
+/// decoding steps choose the same greedy tokens as the CPU backend, for a padded batch whose
+/// rows stop at different steps. Run with `cargo test -p sleepcot-model --features wgpu --test
+/// decode_steps`.
+#[cfg(feature = "wgpu")]
+#[test]
+fn wgpu_greedy_tokens_match_the_cpu() {
+    use burn::backend::Wgpu;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-untied");
+    let gpu = load_pretrained::<Wgpu>(&dir, DType::F32, &Default::default()).unwrap();
+    let cpu = model();
+    let prompts = vec![
+        vec![3, 14, 15, 92, 65, 35, 89],
+        vec![79, 32],
+        vec![38, 46, 26, 43],
+    ];
+    let reference = generate(&cpu, &prompts, &GenerationConfig::greedy(12), |_, _| {}).unwrap();
+    // Stop each row at a token it produces, so that rows leave the batch at different steps.
+    let stops: Vec<u32> = (reference.tokens.iter().enumerate())
+        .map(|(r, t)| t[2 + 3 * r])
+        .collect();
+    let config = GenerationConfig {
+        stop_tokens: stops,
+        ..GenerationConfig::greedy(12)
+    };
+    let want = generate(&cpu, &prompts, &config, |_, _| {}).unwrap();
+    let before = counts();
+    let got = generate(&gpu, &prompts, &config, |_, _| {}).unwrap();
+    let made = counts().since(before);
+    assert_eq!(got, want);
+    assert!(
+        want.tokens.iter().any(|t| t.len() < 12),
+        "some row stops early"
+    );
+    let steps = got.tokens.iter().map(Vec::len).max().unwrap() as u64;
+    assert_eq!(made.reads, steps, "one read per step");
+}
