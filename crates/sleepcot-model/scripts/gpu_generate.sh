@@ -9,8 +9,6 @@
 # eager dynamic cache and with the static cache (torch_generate_peer.py, when python3 has torch
 # and transformers). Then the per-token trace of 0.5b batch 1 on cuda (launches, compilations,
 # reads, uploads and time per token at several positions). Everything is also kept in $OUT.
-# XTASK_FUSION, if set, is a second build with `--features cuda,wgpu,fusion` (burn's kernel
-# fusion and matmul autotuning), run beside the first on every line.
 # BACKENDS="wgpu" SHAPES="tiny" PEER_DEVICE=cpu rehearse it without CUDA (for example on lavapipe).
 set -u
 X=${XTASK:-target/release/xtask}
@@ -32,9 +30,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>
 for shape in $SHAPES; do
   for batch in 1 32; do
     for backend in $BACKENDS; do
-      for x in "$X" ${XTASK_FUSION:+"$XTASK_FUSION"}; do
-        run 240 "$x" bench generate --backend "$backend" --shape "$shape" --batch "$batch" --json
-      done
+      run 240 "$X" bench generate --backend "$backend" --shape "$shape" --batch "$batch" --json
     done
     if python3 -c 'import torch, transformers' 2>/dev/null; then
       run 240 python3 "$HERE/torch_generate_peer.py" "$shape" "$PEER_DEVICE" "$batch"
@@ -43,7 +39,5 @@ for shape in $SHAPES; do
   done
 done
 first=${BACKENDS%% *}
-for x in "$X" ${XTASK_FUSION:+"$XTASK_FUSION"}; do
-  run 240 "$x" bench generate --backend "$first" --shape "${SHAPES%% *}" --trace --decode 128
-done
+run 240 "$X" bench generate --backend "$first" --shape "${SHAPES%% *}" --trace --decode 128
 } 2>&1 | tee "$OUT/gpu-generate.log"

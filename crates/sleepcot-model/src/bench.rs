@@ -109,31 +109,16 @@ pub fn generation_throughput<B: Backend>(
             ),
         });
     }
-    let config = shape.config();
-    let model = Qwen2ForCausalLM::<B>::random(&config, 7, dtype, device);
-    let mut rng = ChaCha8Rng::seed_from_u64(11);
-    let ids: Vec<u32> = (0..batch * prompt)
-        .map(|_| rng.random_range(0..config.vocab_size as u32))
-        .collect();
-
-    let prefill = |cache: &mut KvCache<B>| -> Result<Tensor<B, 2, Int>> {
-        let logits = model.forward_cached(model.ids_tensor(&ids, batch), cache, None, true)?;
-        Ok(greedy_ids(logits))
-    };
-    let mut cache = KvCache::new(&config, batch, prompt + decode + 1, dtype, device);
-    prefill(&mut cache)?; // warm-up: allocations, thread pool
-    cache.reset();
+    let run = GreedyRun::<B>::new(shape, dtype, batch, prompt, device);
+    let mut cache = run.cache(prompt + decode + 1);
+    run.prefill(&mut cache)?; // warm-up: allocations, thread pool, kernels
     let start = Instant::now();
-    let mut tokens = prefill(&mut cache)?;
-    token_ids(tokens.clone());
+    let mut tokens = run.prefill(&mut cache)?;
     let prefill_s = start.elapsed().as_secs_f64();
 
-    // As `generate` decodes greedily: the ids stay on the device and are read once per step.
     let start = Instant::now();
     for _ in 0..decode {
-        let logits = model.forward_cached(tokens, &mut cache, None, true)?;
-        tokens = greedy_ids(logits);
-        token_ids(tokens.clone());
+        tokens = run.step(&mut cache, tokens)?;
     }
     let decode_s = start.elapsed().as_secs_f64();
     Ok(Throughput {
@@ -143,6 +128,57 @@ pub fn generation_throughput<B: Backend>(
         prompt_tokens: prompt,
         decode_tokens: decode,
     })
+}
+
+/// Random weights of a benchmark shape and seeded random prompts, decoded greedily as
+/// `generate` does: the ids stay on the device and are read once per pass, so the device has
+/// finished when a pass returns.
+struct GreedyRun<B: Backend> {
+    model: Qwen2ForCausalLM<B>,
+    ids: Vec<u32>,
+    batch: usize,
+}
+
+impl<B: Backend> GreedyRun<B> {
+    fn new(
+        shape: BenchShape,
+        dtype: DType,
+        batch: usize,
+        prompt: usize,
+        device: &B::Device,
+    ) -> Self {
+        let config = shape.config();
+        let model = Qwen2ForCausalLM::<B>::random(&config, 7, dtype, device);
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let ids = (0..batch * prompt)
+            .map(|_| rng.random_range(0..config.vocab_size as u32))
+            .collect();
+        Self { model, ids, batch }
+    }
+
+    /// An empty cache for `capacity` tokens per row.
+    fn cache(&self, capacity: usize) -> KvCache<B> {
+        let m = &self.model;
+        KvCache::new(&m.config, self.batch, capacity, m.dtype(), &m.device())
+    }
+
+    /// Empties `cache` and prefills the prompts; returns the first greedy ids.
+    fn prefill(&self, cache: &mut KvCache<B>) -> Result<Tensor<B, 2, Int>> {
+        cache.reset();
+        let input = self.model.ids_tensor(&self.ids, self.batch);
+        self.read(self.model.forward_cached(input, cache, None, true)?)
+    }
+
+    /// One decoding step from the ids `next`; returns the following ones.
+    fn step(&self, cache: &mut KvCache<B>, next: Tensor<B, 2, Int>) -> Result<Tensor<B, 2, Int>> {
+        self.read(self.model.forward_cached(next, cache, None, true)?)
+    }
+
+    fn read(&self, logits: Tensor<B, 3>) -> Result<Tensor<B, 2, Int>> {
+        let next = greedy_ids(logits);
+        token_ids(next.clone());
+        Ok(next)
+    }
 }
 
 /// The greedy token of each row of last-position logits `[batch, 1, vocab]`, as `[batch, 1]`.
@@ -270,12 +306,7 @@ pub fn decode_trace<B: Backend>(
             ),
         });
     }
-    let config = shape.config();
-    let model = Qwen2ForCausalLM::<B>::random(&config, 7, dtype, device);
-    let mut rng = ChaCha8Rng::seed_from_u64(11);
-    let ids: Vec<u32> = (0..batch * prompt)
-        .map(|_| rng.random_range(0..config.vocab_size as u32))
-        .collect();
+    let run = GreedyRun::<B>::new(shape, dtype, batch, prompt, device);
     let tally = |settle: bool| -> Result<Option<KernelCounts>> {
         match kernels {
             Some(count) => {
@@ -288,30 +319,18 @@ pub fn decode_trace<B: Backend>(
             None => Ok(None),
         }
     };
-    let mut cache = KvCache::new(&config, batch, prompt + decode, dtype, device);
-    let prefill = |cache: &mut KvCache<B>| -> Result<Tensor<B, 2, Int>> {
-        cache.reset();
-        let logits = model.forward_cached(model.ids_tensor(&ids, batch), cache, None, true)?;
-        let next = greedy_ids(logits);
-        token_ids(next.clone());
-        Ok(next)
-    };
-    let step = |cache: &mut KvCache<B>, next: Tensor<B, 2, Int>| -> Result<Tensor<B, 2, Int>> {
-        let next = greedy_ids(model.forward_cached(next, cache, None, true)?);
-        token_ids(next.clone());
-        Ok(next)
-    };
+    let mut cache = run.cache(prompt + decode);
 
     // Warm-up: the same prefill and steps, so that every kernel is compiled and tuned.
     let before = tally(false)?;
-    let mut next = prefill(&mut cache)?;
+    let mut next = run.prefill(&mut cache)?;
     for _ in 1..decode {
-        next = step(&mut cache, next)?;
+        next = run.step(&mut cache, next)?;
     }
     let warm_up = tally(true)?.zip(before).map(|(after, b)| after.since(b));
 
     let start = Instant::now();
-    let mut next = prefill(&mut cache)?;
+    let mut next = run.prefill(&mut cache)?;
     let prefill_ms = start.elapsed().as_secs_f64() * 1e3;
     let mut windows = Vec::new();
     let mut from = 1;
@@ -320,7 +339,7 @@ pub fn decode_trace<B: Backend>(
         let (kernels_before, transfers_before) = (tally(true)?, transfer::counts());
         let start = Instant::now();
         for _ in from..=to {
-            next = step(&mut cache, next)?;
+            next = run.step(&mut cache, next)?;
         }
         let ms = start.elapsed().as_secs_f64() * 1e3;
         let transfers = transfer::counts().since(transfers_before);
