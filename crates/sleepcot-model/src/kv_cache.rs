@@ -71,12 +71,37 @@ impl<B: Backend> LayerCache<B> {
 pub struct StepTensors<B: Backend> {
     /// `[batch, 1]`: the rotary position of each row's next token.
     positions: Tensor<B, 2, Int>,
-    /// `[rows, max_len]` additive key bias of the whole capacity (0, or [`MASKED`] for
-    /// padding); `None` on the CPU backend, which plans each step's bias on the host. `rows` is
-    /// 1 when no row is padded.
-    slot_bias: Option<Tensor<B, 2>>,
+    /// The whole-capacity key mask (GPU backends); `None` on the CPU backend, which plans each
+    /// step's bias on the host.
+    capacity: Option<CapacityMask<B>>,
+}
+
+/// The key bias of every cache slot, for steps that attend the whole capacity. `rows` is 1
+/// when no row is padded, else the batch.
+#[derive(Debug, Clone)]
+struct CapacityMask<B: Backend> {
+    /// `[rows, max_len]` additive bias: 0, or [`MASKED`] for padding.
+    bias: Tensor<B, 2>,
     /// `[rows, max_len]`: each slot's index, compared with the current slot to mask later ones.
-    slot_index: Option<Tensor<B, 2, Int>>,
+    slots: Tensor<B, 2, Int>,
+}
+
+impl<B: Backend> CapacityMask<B> {
+    /// The `[rows, 1, 1, 1, max_len]` bias of a step writing slot `current`: padding and the
+    /// slots after it masked, on the device.
+    fn at(&self, current: usize) -> Tensor<B, 5> {
+        let [rows, max_len] = self.bias.dims();
+        let later = self.slots.clone().greater_elem(current as i64);
+        (self.bias.clone().mask_fill(later, MASKED)).reshape([rows, 1, 1, 1, max_len])
+    }
+
+    /// Keeps the rows `index` (a single shared row stays as it is).
+    fn select(&mut self, index: &Tensor<B, 1, Int>) {
+        if self.bias.dims()[0] > 1 {
+            self.bias = self.bias.clone().select(0, index.clone());
+            self.slots = self.slots.clone().select(0, index.clone());
+        }
+    }
 }
 
 /// Positions and attention bias of a decoding step, with the window it attends.
@@ -290,12 +315,8 @@ impl<B: Backend> KvCache<B> {
             }
             if let Some(steps) = &mut self.steps {
                 steps.positions = steps.positions.clone().select(0, index.clone());
-                // A single bias row serves every row (no padding); per-row biases follow them.
-                if let (Some(bias), Some(slots)) = (&mut steps.slot_bias, &mut steps.slot_index)
-                    && bias.dims()[0] > 1
-                {
-                    *bias = bias.clone().select(0, index.clone());
-                    *slots = slots.clone().select(0, index.clone());
+                if let Some(capacity) = &mut steps.capacity {
+                    capacity.select(&index);
                 }
             }
         }
@@ -324,7 +345,6 @@ impl<B: Backend> KvCache<B> {
     /// the slots after the current one; otherwise (the CPU backend) it attends the filled
     /// prefix under a bias planned on the host, where an upload costs nothing.
     pub(crate) fn decode_step(&mut self) -> Result<StepInputs<B>> {
-        let whole_capacity = self.whole_capacity;
         if self.len + 1 > self.max_len {
             return Err(ModelError::InvalidRequest {
                 what: "sequence length",
@@ -335,34 +355,25 @@ impl<B: Backend> KvCache<B> {
             });
         }
         let start = self.len;
-        if self.steps.is_none() {
-            self.steps = Some(self.step_tensors(whole_capacity));
-        }
-        let plan = if whole_capacity {
-            for r in 0..self.batch {
-                self.valid[r * self.max_len + start] = true;
-                self.seen[r] += 1;
-            }
-            None
-        } else {
-            Some(self.plan(1, None)?)
+        let steps = match self.steps.take() {
+            Some(steps) => steps,
+            None => self.step_tensors(self.whole_capacity),
         };
-        let steps = self.steps.as_mut().expect("made above");
+        let (bias, keys) = match &steps.capacity {
+            Some(capacity) => {
+                self.record(1, None);
+                (Some(capacity.at(start)), self.max_len)
+            }
+            None => {
+                let plan = self.plan(1, None)?;
+                (plan.bias_tensor::<B>(&steps.positions.device()), plan.keys)
+            }
+        };
         let positions = steps.positions.clone();
-        steps.positions = positions.clone().add_scalar(1);
-        let (bias, keys) = match (&steps.slot_bias, &steps.slot_index, plan) {
-            (Some(bias), Some(slots), _) => {
-                let later = slots.clone().greater_elem(start as i64);
-                let bias = bias.clone().mask_fill(later, MASKED);
-                let rows = bias.dims()[0];
-                (
-                    Some(bias.reshape([rows, 1, 1, 1, self.max_len])),
-                    self.max_len,
-                )
-            }
-            (_, _, Some(plan)) => (plan.bias_tensor::<B>(&positions.device()), plan.keys),
-            _ => unreachable!("a step without a device bias is planned on the host"),
-        };
+        self.steps = Some(StepTensors {
+            positions: positions.clone().add_scalar(1),
+            ..steps
+        });
         Ok(StepInputs {
             positions,
             bias,
@@ -388,8 +399,7 @@ impl<B: Backend> KvCache<B> {
         if !whole_capacity {
             return StepTensors {
                 positions,
-                slot_bias: None,
-                slot_index: None,
+                capacity: None,
             };
         }
         let (len, max_len) = (self.len, self.max_len);
@@ -406,11 +416,13 @@ impl<B: Backend> KvCache<B> {
         let slots: Vec<i64> = (0..rows).flat_map(|_| 0..max_len as i64).collect();
         StepTensors {
             positions,
-            slot_bias: Some(upload(
-                TensorData::new(bias, [rows, max_len]),
-                (&device, DType::F32),
-            )),
-            slot_index: Some(upload(TensorData::new(slots, [rows, max_len]), &device)),
+            capacity: Some(CapacityMask {
+                bias: upload(
+                    TensorData::new(bias, [rows, max_len]),
+                    (&device, DType::F32),
+                ),
+                slots: upload(TensorData::new(slots, [rows, max_len]), &device),
+            }),
         }
     }
 
@@ -443,6 +455,17 @@ impl<B: Backend> KvCache<B> {
             self.steps = None;
         }
         let start = self.len;
+        let positions = self.record(seq, token_mask);
+        let (valid, max_len) = (&self.valid, self.max_len);
+        Ok(StepPlan::new(self.batch, seq, start, positions, |r, s| {
+            valid[r * max_len + s]
+        }))
+    }
+
+    /// Marks the slots of `seq` new tokens per row as real or padding (`token_mask`, row-major)
+    /// and returns their rotary positions, row-major.
+    fn record(&mut self, seq: usize, token_mask: Option<&[bool]>) -> Vec<i64> {
+        let start = self.len;
         let mut positions = Vec::with_capacity(self.batch * seq);
         for r in 0..self.batch {
             for i in 0..seq {
@@ -456,10 +479,7 @@ impl<B: Backend> KvCache<B> {
                 }
             }
         }
-        let (valid, max_len) = (&self.valid, self.max_len);
-        Ok(StepPlan::new(self.batch, seq, start, positions, |r, s| {
-            valid[r * max_len + s]
-        }))
+        positions
     }
 
     /// Highest rotary position any row will reach after `extra` more tokens.
