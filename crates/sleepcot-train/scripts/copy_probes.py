@@ -13,12 +13,16 @@ to the loss a student that does not copy reaches:
                       matching content finds the copy.
 - `averages_lookup`: a report's "Averages:" line with random digits, then every `- key value`
                       in random order (the checklist's own look-up, alone).
-- `report_repeat`:   a whole training report with random digits, repeated.
+- `report_lookup`:   a whole training report with random digits, then `- key value` for each of
+                      its averages and schedule keys in random order (the look-up at the length
+                      the checklist reads).
 
 Usage (from the repository root, after `cargo build --release -p xtask` and
 `target/release/xtask experiment quick --only tokenizer`):
 
     python3 crates/sleepcot-train/scripts/copy_probes.py [--steps 1500] [--out /tmp/copy-probes]
+    python3 crates/sleepcot-train/scripts/copy_probes.py --probes report_lookup \
+        --records 40000 --batch 32 --lr 0.001 --steps 1000
 """
 import argparse
 import csv
@@ -37,7 +41,8 @@ def groups(rng, n):
 
 def shadow(rng, text):
     """Replaces every digit that is not part of a word (SpO2 stays) by a random one."""
-    return re.sub(r"(?<![A-Za-z])\d+", lambda m: "".join(rng.choice(DIGITS) for _ in m.group()), text)
+    return re.sub(r"(?<![A-Za-z])(?<!Night )\d+",
+                  lambda m: "".join(rng.choice(DIGITS) for _ in m.group()), text)
 
 
 def probe_rows(name, rng, reports, n):
@@ -56,8 +61,12 @@ def probe_rows(name, rng, reports, n):
             rng.shuffle(pairs)
             reply = "\n".join("- " + p for p in pairs)
         else:
-            system, user = "Repeat the report.", shadow(rng, rng.choice(reports))
-            reply = user
+            user = shadow(rng, rng.choice(reports))
+            pairs = [p.strip() for line in user.split("\n") for head in ("Averages: ", "Schedule: ")
+                     if line.startswith(head) for p in line[len(head):].rstrip(".").split(", ")]
+            pairs = [p for p in pairs if not p.endswith(" -")]
+            rng.shuffle(pairs)
+            system, reply = "Look up.", "\n".join("- " + p for p in pairs)
         yield {"id": f"{name}-{i}", "task": "recommendation", "person_id": None, "source_id": f"{name}-{i}",
                "fact_id": None, "teacher": "probe", "system": system, "user": user, "assistant": reply,
                "rationale": reply, "answer": ""}
@@ -107,20 +116,21 @@ def main():
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--run", type=Path, default=Path("runs/quick"))
-    parser.add_argument("--probes", default="digits_fixed,digits_shifted,averages_lookup,report_repeat")
+    parser.add_argument("--probes", default="digits_fixed,digits_shifted,averages_lookup,report_lookup")
+    parser.add_argument("--records", type=int, default=6000, help="training records per probe")
     args = parser.parse_args()
     tokenizer = (args.run / "tokenizer" / "tokenizer.json").resolve()
     records = [json.loads(l) for l in open(args.run / "data" / "instructions" / "train.jsonl")]
     reports = [r["user"] for r in records if r["task"] == "recommendation"]
     floor = {"digits_fixed": "ln 10 = 2.30 per digit", "digits_shifted": "ln 10 = 2.30 per digit",
              "averages_lookup": "the keys' random order plus ln 10 per digit",
-             "report_repeat": "the report's own language-model loss"}
+             "report_lookup": "the keys' random order plus ln 10 per digit"}
     for name in args.probes.split(","):
         rng = random.Random(name)
-        probe = args.out / f"{name}-lr{args.lr:g}-batch{args.batch}-steps{args.steps}"
+        probe = args.out / f"{name}-lr{args.lr:g}-batch{args.batch}-steps{args.steps}-records{args.records}"
         data = probe / "data"
         data.mkdir(parents=True, exist_ok=True)
-        for split, n in [("train", 6000), ("val", 50)]:
+        for split, n in [("train", args.records), ("val", 50)]:
             with open(data / f"{split}.jsonl", "w") as f:
                 for row in probe_rows(name, rng, reports, n):
                     f.write(json.dumps({**row, "split": split}) + "\n")
