@@ -29,10 +29,20 @@ import csv
 import json
 import random
 import re
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 DIGITS = "0123456789"
+
+# Each probe, and the loss a student that does not copy reaches on it.
+PROBES = {
+    "digits_fixed": "ln 10 = 2.30 per digit",
+    "digits_shifted": "ln 10 = 2.30 per digit",
+    "averages_lookup": "the keys' random order plus ln 10 per digit",
+    "report_lookup": "the keys' random order plus ln 10 per digit",
+}
 
 
 def groups(rng, n):
@@ -43,6 +53,12 @@ def shadow(rng, text):
     """Replaces every digit that is not part of a word (SpO2 stays) by a random one."""
     return re.sub(r"(?<![A-Za-z])(?<!Night )\d+",
                   lambda m: "".join(rng.choice(DIGITS) for _ in m.group()), text)
+
+
+def lookup_reply(rng, pairs):
+    """`- key value` for every pair, in random order."""
+    rng.shuffle(pairs)
+    return "\n".join("- " + p for p in pairs)
 
 
 def probe_rows(name, rng, reports, n):
@@ -58,15 +74,13 @@ def probe_rows(name, rng, reports, n):
             line = next(l for l in report.split("\n") if l.startswith("Averages:"))
             pairs = [shadow(rng, p.strip()) for p in line[len("Averages: "):].rstrip(".").split(", ")]
             system, user = "Look up.", "Averages: " + ", ".join(pairs) + "."
-            rng.shuffle(pairs)
-            reply = "\n".join("- " + p for p in pairs)
+            reply = lookup_reply(rng, pairs)
         else:
             user = shadow(rng, rng.choice(reports))
             pairs = [p.strip() for line in user.split("\n") for head in ("Averages: ", "Schedule: ")
                      if line.startswith(head) for p in line[len(head):].rstrip(".").split(", ")]
             pairs = [p for p in pairs if not p.endswith(" -")]
-            rng.shuffle(pairs)
-            system, reply = "Look up.", "\n".join("- " + p for p in pairs)
+            system, reply = "Look up.", lookup_reply(rng, pairs)
         yield {"id": f"{name}-{i}", "task": "recommendation", "person_id": None, "source_id": f"{name}-{i}",
                "fact_id": None, "teacher": "probe", "system": system, "user": user, "assistant": reply,
                "rationale": reply, "answer": ""}
@@ -116,16 +130,25 @@ def main():
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--run", type=Path, default=Path("runs/quick"))
-    parser.add_argument("--probes", default="digits_fixed,digits_shifted,averages_lookup,report_lookup")
+    parser.add_argument("--probes", default=",".join(PROBES))
     parser.add_argument("--records", type=int, default=6000, help="training records per probe")
     args = parser.parse_args()
+    names = args.probes.split(",")
+    unknown = [n for n in names if n not in PROBES]
+    if unknown:
+        parser.error(f"--probes: {', '.join(unknown)} is not one of {', '.join(PROBES)}")
+    for flag, value in [("--steps", args.steps), ("--batch", args.batch), ("--records", args.records)]:
+        if value < 1:
+            parser.error(f"{flag} is {value}; expected at least 1")
     tokenizer = (args.run / "tokenizer" / "tokenizer.json").resolve()
-    records = [json.loads(l) for l in open(args.run / "data" / "instructions" / "train.jsonl")]
+    train = args.run / "data" / "instructions" / "train.jsonl"
+    for needed in (tokenizer, train):
+        if not needed.is_file():
+            sys.exit(f"copy_probes: {needed} is missing; run "
+                     f"`target/release/xtask experiment quick --only tokenizer` first")
+    records = [json.loads(l) for l in open(train)]
     reports = [r["user"] for r in records if r["task"] == "recommendation"]
-    floor = {"digits_fixed": "ln 10 = 2.30 per digit", "digits_shifted": "ln 10 = 2.30 per digit",
-             "averages_lookup": "the keys' random order plus ln 10 per digit",
-             "report_lookup": "the keys' random order plus ln 10 per digit"}
-    for name in args.probes.split(","):
+    for name in names:
         rng = random.Random(name)
         probe = args.out / f"{name}-lr{args.lr:g}-batch{args.batch}-steps{args.steps}-records{args.records}"
         data = probe / "data"
@@ -136,13 +159,15 @@ def main():
                     f.write(json.dumps({**row, "split": split}) + "\n")
         toml = probe / "train.toml"
         out = probe / "run"
+        shutil.rmtree(out, ignore_errors=True)  # a fresh run, not a resumed one
         toml.write_text(config(data.resolve(), out.resolve(), tokenizer, args))
         subprocess.run(["target/release/xtask", "train", "--config", str(toml)], check=True,
                        stdout=subprocess.DEVNULL)
         rows = list(csv.DictReader(open(out / "main" / "metrics.csv")))
         tail = [float(r["train_loss"]) for r in rows[-100:]]
-        print(f"{name:<16} lr {args.lr:g} batch {args.batch}, {args.steps} steps: last-100 mean loss {sum(tail) / len(tail):.3f} "
-              f"(no copying: {floor[name]}); step 200: {float(rows[199]['train_loss']):.3f}", flush=True)
+        at_200 = f"; step 200: {float(rows[199]['train_loss']):.3f}" if len(rows) >= 200 else ""
+        print(f"{name:<16} lr {args.lr:g} batch {args.batch}, {args.steps} steps: last-100 mean loss "
+              f"{sum(tail) / len(tail):.3f} (no copying: {PROBES[name]}){at_200}", flush=True)
 
 
 if __name__ == "__main__":
