@@ -3,8 +3,11 @@
 //! `shared/peers/`.
 
 use anyhow::Context;
+use sleepcot_model::GenerationConfig;
 use sleepcot_model::backend::{BackendKind, parse_dtype};
-use sleepcot_model::bench::{BenchShape, DecodeTrace, decode_trace_on, generation_throughput_on};
+use sleepcot_model::bench::{
+    BenchShape, DecodeBench, DecodeTrace, decode_trace_on, generation_throughput_on,
+};
 use sleepcot_train::Precision;
 use sleepcot_train::bench::train_throughput_on;
 
@@ -19,7 +22,8 @@ pub struct BenchArgs {
 /// The available benchmarks.
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchTarget {
-    /// Prefill and greedy-decode tokens per second (KV cache) on random weights.
+    /// Prefill and decode tokens per second (KV cache) on random weights, greedy unless a
+    /// temperature is given.
     Generate(GenerateArgs),
     /// Training tokens per second: full training on tiny, LoRA r=16 on 0.5b, random weights.
     Train(TrainBenchArgs),
@@ -70,9 +74,22 @@ pub struct GenerateArgs {
     /// Prompt length of the prefill.
     #[arg(long, default_value_t = 128)]
     pub prompt: usize,
-    /// Number of greedy decode steps timed after the prefill.
+    /// Number of decode steps timed after the prefill.
     #[arg(long, default_value_t = 64)]
     pub decode: usize,
+    /// Sampling temperature; 0 decodes greedily. Sampling runs where `generate` runs it: on the
+    /// device on the GPU backends, on the host on flex.
+    #[arg(long, default_value_t = 0.0)]
+    pub temperature: f32,
+    /// Keep only the k most likely tokens when sampling (0 keeps all).
+    #[arg(long, default_value_t = 0)]
+    pub top_k: usize,
+    /// Keep the smallest set of tokens whose probability reaches p when sampling (1 keeps all).
+    #[arg(long, default_value_t = 1.0)]
+    pub top_p: f32,
+    /// Repetition penalty on every token already in a row (1 disables).
+    #[arg(long, default_value_t = 1.0)]
+    pub repetition_penalty: f32,
     /// Trace the decode instead: per decoded token, in stretches of `--window` tokens, the time,
     /// the host reads and uploads and, on GPU backends, the kernel launches, compilations and
     /// memory reservations (from the runtime's log), after a warm-up run of the same length.
@@ -145,19 +162,58 @@ fn run_train(args: &TrainBenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_generate(args: &GenerateArgs) -> anyhow::Result<()> {
-    let shape: BenchShape = args.shape.parse()?;
-    let dtype = parse_dtype(&args.dtype)?;
-    let backend: BackendKind = args.backend.parse()?;
+/// The benchmark `args` ask for.
+fn decode_bench(args: &GenerateArgs) -> anyhow::Result<DecodeBench> {
     if args.batch == 0 {
         anyhow::bail!("--batch is 0, but at least 1 row was expected");
     }
-    if args.trace {
-        return run_trace(args, shape, dtype, backend);
+    let choice = GenerationConfig {
+        temperature: args.temperature,
+        top_k: args.top_k,
+        top_p: args.top_p,
+        repetition_penalty: args.repetition_penalty,
+        ..GenerationConfig::default()
+    };
+    if let Err(sleepcot_model::ModelError::InvalidRequest { what, message }) = choice.validate() {
+        anyhow::bail!("--{}: {message}", what.replace('_', "-"));
     }
-    let result =
-        generation_throughput_on(backend, shape, dtype, args.batch, args.prompt, args.decode)
-            .with_context(|| format!("generation benchmark on shape {} failed", shape.name()))?;
+    Ok(DecodeBench {
+        choice,
+        ..DecodeBench::greedy(
+            args.shape.parse()?,
+            parse_dtype(&args.dtype)?,
+            args.batch,
+            args.prompt,
+            args.decode,
+        )
+    })
+}
+
+/// How `bench` chooses tokens, for the printed line.
+fn choice_label(bench: &DecodeBench) -> String {
+    let c = &bench.choice;
+    let mut label = if c.is_greedy() {
+        "greedy".to_string()
+    } else {
+        format!(
+            "sampled (temperature {}, top-k {}, top-p {})",
+            c.temperature, c.top_k, c.top_p
+        )
+    };
+    if c.repetition_penalty != 1.0 {
+        label.push_str(&format!(", repetition penalty {}", c.repetition_penalty));
+    }
+    label
+}
+
+fn run_generate(args: &GenerateArgs) -> anyhow::Result<()> {
+    let bench = decode_bench(args)?;
+    let (shape, backend): (BenchShape, BackendKind) = (bench.shape, args.backend.parse()?);
+    if args.trace {
+        return run_trace(args, &bench, backend);
+    }
+    let result = generation_throughput_on(backend, &bench)
+        .with_context(|| format!("generation benchmark on shape {} failed", shape.name()))?;
     let threads = threads();
     if args.json {
         let line = serde_json::json!({
@@ -171,13 +227,14 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<()> {
             "batch": result.batch,
             "prompt_tokens": result.prompt_tokens,
             "decode_tokens": result.decode_tokens,
+            "choice": choice_label(&bench),
             "prefill_tok_s": result.prefill_tok_s,
             "decode_tok_s": result.decode_tok_s,
         });
         println!("{line}");
     } else {
         println!(
-            "{} {} on {backend} ({} CPU kernels), batch {}: prefill {:.1} tok/s ({} tokens), decode {:.2} tok/s ({} tokens)",
+            "{} {} on {backend} ({} CPU kernels), batch {}: prefill {:.1} tok/s ({} tokens), decode {:.2} tok/s ({} tokens, {})",
             shape.name(),
             args.dtype,
             sleepcot_model::fused::kernel_path().name(),
@@ -185,35 +242,23 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<()> {
             result.prefill_tok_s,
             result.prompt_tokens,
             result.decode_tok_s,
-            result.decode_tokens
+            result.decode_tokens,
+            choice_label(&bench)
         );
     }
     Ok(())
 }
 
-fn run_trace(
-    args: &GenerateArgs,
-    shape: BenchShape,
-    dtype: burn::tensor::DType,
-    backend: BackendKind,
-) -> anyhow::Result<()> {
+fn run_trace(args: &GenerateArgs, bench: &DecodeBench, backend: BackendKind) -> anyhow::Result<()> {
     if args.window == 0 {
         anyhow::bail!("--window is 0, but at least 1 token per stretch was expected");
     }
+    let shape = bench.shape;
     let log = args.kernel_log.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("sleepcot-kernels-{}.log", std::process::id()))
     });
-    let trace = decode_trace_on(
-        backend,
-        shape,
-        dtype,
-        args.batch,
-        args.prompt,
-        args.decode,
-        args.window,
-        Some(&log),
-    )
-    .with_context(|| format!("decode trace on shape {} failed", shape.name()))?;
+    let trace = decode_trace_on(backend, bench, args.window, Some(&log))
+        .with_context(|| format!("decode trace on shape {} failed", shape.name()))?;
     if args.json {
         let line = serde_json::json!({
             "bench": "generate-trace",
@@ -221,20 +266,22 @@ fn run_trace(
             "dtype": args.dtype.to_ascii_lowercase(),
             "backend": backend.to_string(),
             "threads": threads(),
+            "choice": choice_label(bench),
             "trace": trace,
         });
         println!("{line}");
     } else {
-        print_trace(&trace, shape, &args.dtype, backend);
+        print_trace(&trace, bench, &args.dtype, backend);
     }
     Ok(())
 }
 
-fn print_trace(trace: &DecodeTrace, shape: BenchShape, dtype: &str, backend: BackendKind) {
+fn print_trace(trace: &DecodeTrace, bench: &DecodeBench, dtype: &str, backend: BackendKind) {
     println!(
-        "{} {dtype} on {backend}, batch {}: prefill of {} tokens {:.2} ms",
-        shape.name(),
+        "{} {dtype} on {backend}, batch {}, {}: prefill of {} tokens {:.2} ms",
+        bench.shape.name(),
         trace.batch,
+        choice_label(bench),
         trace.prompt_tokens,
         trace.prefill_ms
     );

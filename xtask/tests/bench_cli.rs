@@ -1,5 +1,6 @@
 //! `cargo xtask bench generate` as a process: a batched run reports its batch, kernel path and
-//! rates as JSON; a batch of 0 and an unknown kernel path are one-sentence errors.
+//! rates as JSON, a sampled run says how it chose; a batch of 0, a top-p outside (0, 1] and an
+//! unknown kernel path are one-sentence errors.
 
 use std::process::Command;
 
@@ -44,4 +45,31 @@ fn batched_generation_bench_reports_its_batch_and_path() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("SLEEPCOT_CPU_KERNELS is \"sse9\""), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+
+    let out = xtask()
+        .args([
+            "bench", "generate", "--batch", "2", "--prompt", "4", "--decode", "3",
+        ])
+        .args(["--temperature", "0.8", "--top-k", "20", "--top-p", "0.9"])
+        .args(["--repetition-penalty", "1.1", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        line["choice"],
+        "sampled (temperature 0.8, top-k 20, top-p 0.9), repetition penalty 1.1"
+    );
+
+    let out = xtask()
+        .args(["bench", "generate", "--temperature", "1", "--top-p", "1.5"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim(), "error: --top-p: 1.5 is not in (0, 1]");
 }

@@ -8,7 +8,9 @@
 # line each: `xtask bench generate` on cuda and on wgpu, then transformers `generate` with the
 # eager dynamic cache and with the static cache (torch_generate_peer.py, when python3 has torch
 # and transformers). Then the per-token trace of 0.5b batch 1 on cuda (launches, compilations,
-# reads, uploads and time per token at several positions). Everything is also kept in $OUT.
+# reads, uploads and time per token at several positions), greedy and then sampled on the device
+# (temperature 0.7, top-k 50, top-p 0.9, repetition penalty 1.1), and the sampled 0.5b rate at
+# batch 1 and 32. Everything is also kept in $OUT.
 # BACKENDS="wgpu" SHAPES="tiny" PEER_DEVICE=cpu rehearse it without CUDA (for example on lavapipe).
 set -u
 X=${XTASK:-target/release/xtask}
@@ -39,5 +41,12 @@ for shape in $SHAPES; do
   done
 done
 first=${BACKENDS%% *}
+SAMPLED="--temperature 0.7 --top-k 50 --top-p 0.9 --repetition-penalty 1.1"
 run 240 "$X" bench generate --backend "$first" --shape "${SHAPES%% *}" --trace --decode 128
+# shellcheck disable=SC2086
+run 240 "$X" bench generate --backend "$first" --shape "${SHAPES%% *}" --trace --decode 128 $SAMPLED
+for batch in 1 32; do
+  # shellcheck disable=SC2086
+  run 240 "$X" bench generate --backend "$first" --shape "${SHAPES%% *}" --batch "$batch" --json $SAMPLED
+done
 } 2>&1 | tee "$OUT/gpu-generate.log"

@@ -1,6 +1,7 @@
 //! Generation throughput on random weights: prefill and decode tokens per second for the
 //! benchmark shapes, so runs can be compared with the PyTorch and candle peers.
 
+use std::cell::RefCell;
 use std::str::FromStr;
 use std::time::Instant;
 
@@ -11,7 +12,7 @@ use serde::Serialize;
 
 use crate::config::Qwen2Config;
 use crate::error::{ModelError, Result};
-use crate::generate::token_ids;
+use crate::generate::{Chooser, GenerationConfig, SamplingSite};
 use crate::kernel_log::KernelCounts;
 use crate::kv_cache::KvCache;
 use crate::model::Qwen2ForCausalLM;
@@ -91,25 +92,68 @@ pub struct Throughput {
     pub decode_tokens: usize,
 }
 
-/// Times one warm-up and one measured prefill of `batch` rows of `prompt` random tokens, then
-/// `decode` greedy steps of every row, on random weights of `shape` in `dtype`.
+/// One decoding benchmark: random weights of `shape` in `dtype`, `batch` rows of `prompt`
+/// seeded random tokens, then `decode` steps of every row, each token chosen as `choice` says
+/// (its temperature, top-k, top-p, repetition penalty and seed; greedy by default) at the
+/// backend's own [`SamplingSite`].
+#[derive(Debug, Clone)]
+pub struct DecodeBench {
+    /// Model shape.
+    pub shape: BenchShape,
+    /// Weight and compute dtype.
+    pub dtype: DType,
+    /// Rows decoded side by side.
+    pub batch: usize,
+    /// Prompt length of the prefill.
+    pub prompt: usize,
+    /// Decoding steps.
+    pub decode: usize,
+    /// How tokens are chosen; `max_new_tokens`, stop and pad tokens are not used.
+    pub choice: GenerationConfig,
+}
+
+impl DecodeBench {
+    /// Greedy decoding of `decode` tokens after a `prompt`-token prefill of `batch` rows.
+    pub fn greedy(
+        shape: BenchShape,
+        dtype: DType,
+        batch: usize,
+        prompt: usize,
+        decode: usize,
+    ) -> Self {
+        Self {
+            shape,
+            dtype,
+            batch,
+            prompt,
+            decode,
+            choice: GenerationConfig::default(),
+        }
+    }
+
+    /// Rejects empty lengths and meaningless sampling settings.
+    fn validate(&self) -> Result<()> {
+        if self.prompt == 0 || self.decode == 0 || self.batch == 0 {
+            return Err(ModelError::InvalidRequest {
+                what: "benchmark lengths",
+                message: format!(
+                    "batch {}, prompt {} and decode {} must all be positive",
+                    self.batch, self.prompt, self.decode
+                ),
+            });
+        }
+        self.choice.validate()
+    }
+}
+
+/// Times one warm-up and one measured prefill, then the decoding steps of `bench`.
 pub fn generation_throughput<B: Backend>(
-    shape: BenchShape,
-    dtype: DType,
-    batch: usize,
-    prompt: usize,
-    decode: usize,
+    bench: &DecodeBench,
     device: &B::Device,
 ) -> Result<Throughput> {
-    if prompt == 0 || decode == 0 || batch == 0 {
-        return Err(ModelError::InvalidRequest {
-            what: "benchmark lengths",
-            message: format!(
-                "batch {batch}, prompt {prompt} and decode {decode} must all be positive"
-            ),
-        });
-    }
-    let run = GreedyRun::<B>::new(shape, dtype, batch, prompt, device);
+    bench.validate()?;
+    let (batch, prompt, decode) = (bench.batch, bench.prompt, bench.decode);
+    let run = DecodeRun::<B>::new(bench, device);
     let mut cache = run.cache(prompt + decode + 1);
     run.prefill(&mut cache)?; // warm-up: allocations, thread pool, kernels
     let start = Instant::now();
@@ -130,30 +174,33 @@ pub fn generation_throughput<B: Backend>(
     })
 }
 
-/// Random weights of a benchmark shape and seeded random prompts, decoded greedily as
-/// `generate` does: the ids stay on the device and are read once per pass, so the device has
-/// finished when a pass returns.
-struct GreedyRun<B: Backend> {
+/// Random weights of a benchmark shape and seeded random prompts, decoded as `generate` does:
+/// the ids are chosen at the backend's [`SamplingSite`], stay on the device when chosen there,
+/// and are read once per pass, so the device has finished when a pass returns.
+struct DecodeRun<B: Backend> {
     model: Qwen2ForCausalLM<B>,
     ids: Vec<u32>,
     batch: usize,
+    choice: GenerationConfig,
+    /// The choosers of the current run, made anew by each prefill.
+    chooser: RefCell<Option<Chooser<B>>>,
 }
 
-impl<B: Backend> GreedyRun<B> {
-    fn new(
-        shape: BenchShape,
-        dtype: DType,
-        batch: usize,
-        prompt: usize,
-        device: &B::Device,
-    ) -> Self {
-        let config = shape.config();
-        let model = Qwen2ForCausalLM::<B>::random(&config, 7, dtype, device);
+impl<B: Backend> DecodeRun<B> {
+    fn new(bench: &DecodeBench, device: &B::Device) -> Self {
+        let config = bench.shape.config();
+        let model = Qwen2ForCausalLM::<B>::random(&config, 7, bench.dtype, device);
         let mut rng = ChaCha8Rng::seed_from_u64(11);
-        let ids = (0..batch * prompt)
+        let ids = (0..bench.batch * bench.prompt)
             .map(|_| rng.random_range(0..config.vocab_size as u32))
             .collect();
-        Self { model, ids, batch }
+        Self {
+            model,
+            ids,
+            batch: bench.batch,
+            choice: bench.choice.clone(),
+            chooser: RefCell::new(None),
+        }
     }
 
     /// An empty cache for `capacity` tokens per row.
@@ -162,9 +209,22 @@ impl<B: Backend> GreedyRun<B> {
         KvCache::new(&m.config, self.batch, capacity, m.dtype(), &m.device())
     }
 
-    /// Empties `cache` and prefills the prompts; returns the first greedy ids.
+    /// Empties `cache` and prefills the prompts; returns the first ids.
     fn prefill(&self, cache: &mut KvCache<B>) -> Result<Tensor<B, 2, Int>> {
         cache.reset();
+        let prompts: Vec<Vec<u32>> = self
+            .ids
+            .chunks(self.ids.len() / self.batch)
+            .map(<[u32]>::to_vec)
+            .collect();
+        let site = SamplingSite::for_backend::<B>();
+        *self.chooser.borrow_mut() = Some(Chooser::new(
+            &prompts,
+            self.model.config.vocab_size,
+            &self.choice,
+            site,
+            &self.model.device(),
+        ));
         let input = self.model.ids_tensor(&self.ids, self.batch);
         self.read(self.model.forward_cached(input, cache, None, true)?)
     }
@@ -175,54 +235,27 @@ impl<B: Backend> GreedyRun<B> {
     }
 
     fn read(&self, logits: Tensor<B, 3>) -> Result<Tensor<B, 2, Int>> {
-        let next = greedy_ids(logits);
-        token_ids(next.clone());
-        Ok(next)
+        let mut chooser = self.chooser.borrow_mut();
+        let chooser = chooser.as_mut().expect("a prefill made the chooser");
+        let (ids, on_device) = chooser.pick(logits, &self.choice);
+        chooser.record(&ids);
+        Ok(on_device.unwrap_or_else(|| self.model.ids_tensor(&ids, self.batch)))
     }
-}
-
-/// The greedy token of each row of last-position logits `[batch, 1, vocab]`, as `[batch, 1]`.
-fn greedy_ids<B: Backend>(logits: Tensor<B, 3>) -> Tensor<B, 2, Int> {
-    let batch = logits.dims()[0];
-    logits.argmax(2).reshape([batch, 1])
 }
 
 /// [`generation_throughput`] on a backend chosen at run time (its default device).
 pub fn generation_throughput_on(
     backend: crate::backend::BackendKind,
-    shape: BenchShape,
-    dtype: DType,
-    batch: usize,
-    prompt: usize,
-    decode: usize,
+    bench: &DecodeBench,
 ) -> Result<Throughput> {
-    struct Measure {
-        shape: BenchShape,
-        dtype: DType,
-        batch: usize,
-        prompt: usize,
-        decode: usize,
-    }
-    impl crate::backend::BackendTask for Measure {
+    struct Measure<'a>(&'a DecodeBench);
+    impl crate::backend::BackendTask for Measure<'_> {
         type Output = Result<Throughput>;
         fn run<B: Backend>(self, device: B::Device) -> Self::Output {
-            generation_throughput::<B>(
-                self.shape,
-                self.dtype,
-                self.batch,
-                self.prompt,
-                self.decode,
-                &device,
-            )
+            generation_throughput::<B>(self.0, &device)
         }
     }
-    backend.run(Measure {
-        shape,
-        dtype,
-        batch,
-        prompt,
-        decode,
-    })?
+    backend.run(Measure(bench))?
 }
 
 /// One stretch of decoded tokens in a [`DecodeTrace`], with its costs per decoded token (per
@@ -284,29 +317,23 @@ pub struct DecodeTrace {
     pub windows: Vec<TraceWindow>,
 }
 
-/// Traces `decode` greedy steps after a `prompt`-token prefill of `batch` rows on random
-/// weights of `shape`, in stretches of `window` steps. `kernels` tallies the runtime's log
-/// (see [`crate::kernel_log`]); pass `None` where there is none (the CPU backend).
-#[allow(clippy::too_many_arguments)]
+/// Traces the decoding steps of `bench` in stretches of `window` steps. `kernels` tallies the
+/// runtime's log (see [`crate::kernel_log`]); pass `None` where there is none (the CPU backend).
 pub fn decode_trace<B: Backend>(
-    shape: BenchShape,
-    dtype: DType,
-    batch: usize,
-    prompt: usize,
-    decode: usize,
+    bench: &DecodeBench,
     window: usize,
     kernels: Option<&dyn Fn() -> Result<KernelCounts>>,
     device: &B::Device,
 ) -> Result<DecodeTrace> {
-    if prompt == 0 || decode == 0 || batch == 0 || window == 0 {
+    bench.validate()?;
+    if window == 0 {
         return Err(ModelError::InvalidRequest {
-            what: "trace lengths",
-            message: format!(
-                "batch {batch}, prompt {prompt}, decode {decode} and window {window} must all be positive"
-            ),
+            what: "trace window",
+            message: "0 tokens per stretch; at least 1 was expected".into(),
         });
     }
-    let run = GreedyRun::<B>::new(shape, dtype, batch, prompt, device);
+    let (batch, prompt, decode) = (bench.batch, bench.prompt, bench.decode);
+    let run = DecodeRun::<B>::new(bench, device);
     let tally = |settle: bool| -> Result<Option<KernelCounts>> {
         match kernels {
             Some(count) => {
@@ -370,37 +397,21 @@ pub fn decode_trace<B: Backend>(
 /// [`decode_trace`] on a backend chosen at run time (its default device). On a GPU backend,
 /// `kernel_log` names the file the runtime's log goes to (see [`crate::kernel_log`]); this must
 /// be the process's first use of that backend.
-#[allow(clippy::too_many_arguments)]
 pub fn decode_trace_on(
     backend: crate::backend::BackendKind,
-    shape: BenchShape,
-    dtype: DType,
-    batch: usize,
-    prompt: usize,
-    decode: usize,
+    bench: &DecodeBench,
     window: usize,
     kernel_log: Option<&std::path::Path>,
 ) -> Result<DecodeTrace> {
-    struct Trace {
-        shape: BenchShape,
-        dtype: DType,
-        lengths: [usize; 4],
+    struct Trace<'a> {
+        bench: &'a DecodeBench,
+        window: usize,
         log: Option<Box<dyn Fn() -> Result<KernelCounts>>>,
     }
-    impl crate::backend::BackendTask for Trace {
+    impl crate::backend::BackendTask for Trace<'_> {
         type Output = Result<DecodeTrace>;
         fn run<B: Backend>(self, device: B::Device) -> Self::Output {
-            let [batch, prompt, decode, window] = self.lengths;
-            decode_trace::<B>(
-                self.shape,
-                self.dtype,
-                batch,
-                prompt,
-                decode,
-                window,
-                self.log.as_deref(),
-                &device,
-            )
+            decode_trace::<B>(self.bench, self.window, self.log.as_deref(), &device)
         }
     }
     let log: Option<Box<dyn Fn() -> Result<KernelCounts>>> = match kernel_log {
@@ -411,10 +422,5 @@ pub fn decode_trace_on(
         }
         _ => None,
     };
-    backend.run(Trace {
-        shape,
-        dtype,
-        lengths: [batch, prompt, decode, window],
-        log,
-    })?
+    backend.run(Trace { bench, window, log })?
 }

@@ -28,6 +28,6 @@ pub use backend::{BackendKind, BackendTask};
 pub use checkpoint::{load_pretrained, save_pretrained};
 pub use config::Qwen2Config;
 pub use error::ModelError;
-pub use generate::{GenerationConfig, GenerationOutput, generate};
+pub use generate::{GenerationConfig, GenerationOutput, SamplingSite, generate, generate_at};
 pub use kv_cache::KvCache;
 pub use model::Qwen2ForCausalLM;

@@ -1,20 +1,28 @@
 //! Autoregressive generation with the KV cache: one prefill pass over the (left-padded) prompts,
 //! then one token per row per step, logits computed for the last position only.
 //!
-//! A greedy step keeps everything on the device but the chosen ids: the argmax of the logits is
-//! fed back as the next input as it is, and read once for the host (stop tokens, streaming).
-//! Positions and the attention bias live in the cache's device state ([`KvCache`]). Sampling,
-//! and the repetition penalty, read the logits to the host and choose there.
+//! A step keeps everything on the device but the chosen ids: they are fed back as the next
+//! input as they are, and read once for the host (stop tokens, streaming). Positions and the
+//! attention bias live in the cache's device state ([`KvCache`]). Where the ids are chosen is a
+//! [`SamplingSite`]: greedy choices are always made on the device; sampling and the repetition
+//! penalty run on the device on the GPU backends ([`DeviceSampler`]) and on the host on the CPU
+//! backend, where reading the logits costs nothing and the host sampler is faster.
 
+mod chooser;
 mod config;
+mod device_sampler;
 mod sampler;
 
+pub(crate) use chooser::Chooser;
+
 pub use config::GenerationConfig;
+pub use device_sampler::{DeviceSampler, NUCLEUS_STEPS, PAIRWISE_NUCLEUS};
 pub use sampler::{Sampler, apply_repetition_penalty, argmax};
 
 use burn::tensor::{Int, Tensor, backend::Backend};
 
 use crate::error::{ModelError, Result};
+use crate::fused::is_cpu_backend;
 use crate::kv_cache::KvCache;
 use crate::model::Qwen2ForCausalLM;
 use crate::transfer::read;
@@ -37,13 +45,53 @@ pub struct GenerationOutput {
     pub finish: Vec<FinishReason>,
 }
 
+/// Where sampled tokens (and the repetition penalty) are chosen. Greedy choices without a
+/// penalty are made on the device either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SamplingSite {
+    /// The logits are read to the host and [`Sampler`] chooses (one read of the logits per
+    /// step). Exactly the choices of earlier versions for a given seed.
+    Host,
+    /// [`DeviceSampler`] chooses on the device; a step reads back only the chosen ids.
+    Device,
+}
+
+impl SamplingSite {
+    /// The faster site for backend `B`: the host on the CPU backend, the device on the GPU ones.
+    pub fn for_backend<B: Backend>() -> Self {
+        if is_cpu_backend::<B>() {
+            Self::Host
+        } else {
+            Self::Device
+        }
+    }
+}
+
 /// Generates continuations of `prompts` (one row each, lengths may differ: shorter rows are
 /// left-padded and masked). `on_token(row, token)` is called for every new token as soon as it
-/// is chosen, which lets callers stream text.
+/// is chosen, which lets callers stream text. Tokens are chosen at the backend's own
+/// [`SamplingSite`].
 pub fn generate<B: Backend>(
     model: &Qwen2ForCausalLM<B>,
     prompts: &[Vec<u32>],
     config: &GenerationConfig,
+    on_token: impl FnMut(usize, u32),
+) -> Result<GenerationOutput> {
+    generate_at(
+        model,
+        prompts,
+        config,
+        SamplingSite::for_backend::<B>(),
+        on_token,
+    )
+}
+
+/// [`generate`] with the tokens chosen at `site`.
+pub fn generate_at<B: Backend>(
+    model: &Qwen2ForCausalLM<B>,
+    prompts: &[Vec<u32>],
+    config: &GenerationConfig,
+    site: SamplingSite,
     mut on_token: impl FnMut(usize, u32),
 ) -> Result<GenerationOutput> {
     config.validate()?;
@@ -97,14 +145,12 @@ pub fn generate<B: Backend>(
         model.dtype(),
         &device,
     );
-    // The rows still generating, as indices into `prompts`; their samplers and histories are
-    // kept in the same order. A row that stops leaves the batch (and the cache), so it costs
-    // nothing afterwards; each row keeps its own sampler, so what it generates does not depend
-    // on when the others stop.
+    // The rows still generating, as indices into `prompts`; the chooser keeps their samplers
+    // (and histories) in the same order. A row that stops leaves the batch (and the cache), so
+    // it costs nothing afterwards; each row keeps its own sampler, so what it generates does not
+    // depend on when the others stop.
     let mut rows: Vec<usize> = (0..batch).collect();
-    let mut samplers: Vec<Sampler> = (0..batch).map(|r| Sampler::new(config, r)).collect();
-    let mut history: Vec<Vec<u32>> = prompts.to_vec();
-    let use_history = config.repetition_penalty != 1.0;
+    let mut chooser = Chooser::new(prompts, vocab, config, site, &device);
 
     let mut logits = model.forward_cached(
         model.ids_tensor(&ids, batch),
@@ -113,14 +159,12 @@ pub fn generate<B: Backend>(
         true,
     )?;
     for step in 0..config.max_new_tokens {
-        let (next, on_device) = pick_tokens(logits, &mut samplers, &history, config, use_history);
+        let (next, on_device) = chooser.pick(logits, config);
+        chooser.record(&next);
         let mut keep = Vec::with_capacity(rows.len());
         let mut feed = Vec::with_capacity(rows.len());
         for (at, (&row, &token)) in rows.iter().zip(&next).enumerate() {
             output.tokens[row].push(token);
-            if use_history {
-                history[at].push(token);
-            }
             on_token(row, token);
             if config.stop_tokens.contains(&token) {
                 output.finish[row] = FinishReason::Stop;
@@ -140,44 +184,12 @@ pub fn generate<B: Backend>(
         };
         if keep.len() < rows.len() {
             cache.retain(&keep)?;
+            chooser.retain(&keep);
             rows = keep.iter().map(|&at| rows[at]).collect();
-            samplers = keep.iter().map(|&at| samplers[at].clone()).collect();
-            history = keep
-                .iter()
-                .map(|&at| std::mem::take(&mut history[at]))
-                .collect();
         }
         logits = model.forward_cached(input, &mut cache, None, true)?;
     }
     Ok(output)
-}
-
-/// Chooses one token per row from last-position logits `[batch, 1, vocab]`. Greedy choices
-/// are made on the device and also returned there (`[batch, 1]`), ready to be fed back.
-fn pick_tokens<B: Backend>(
-    logits: Tensor<B, 3>,
-    samplers: &mut [Sampler],
-    history: &[Vec<u32>],
-    config: &GenerationConfig,
-    use_history: bool,
-) -> (Vec<u32>, Option<Tensor<B, 2, Int>>) {
-    let [batch, _, vocab] = logits.dims();
-    if config.is_greedy() && !use_history {
-        // Only the indices leave the device.
-        let best = logits.argmax(2).reshape([batch, 1]);
-        return (token_ids(best.clone()), Some(best));
-    }
-    let mut values = read(logits)
-        .convert::<f32>()
-        .to_vec::<f32>()
-        .expect("logits convert to f32");
-    let picked = (0..batch)
-        .map(|row| {
-            let slice = &mut values[row * vocab..(row + 1) * vocab];
-            samplers[row].pick(slice, &history[row], config)
-        })
-        .collect();
-    (picked, None)
 }
 
 /// Reads token ids (an integer tensor of any shape) to the host, in row-major order.

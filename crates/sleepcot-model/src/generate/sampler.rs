@@ -21,6 +21,12 @@ impl Sampler {
         }
     }
 
+    /// The row's next uniform number in `[0, 1)`, for a draw made elsewhere (the device
+    /// sampler's inverse-CDF draw).
+    pub fn uniform(&mut self) -> f32 {
+        self.rng.random::<f32>()
+    }
+
     /// Chooses the next token from `logits` (modified in place) given the row's `history`.
     pub fn pick(&mut self, logits: &mut [f32], history: &[u32], config: &GenerationConfig) -> u32 {
         apply_repetition_penalty(logits, history, config.repetition_penalty);
