@@ -87,6 +87,16 @@ fn frequencies(logits: &[f32], rows: usize, config: &GenerationConfig) -> Vec<f6
     counts.iter().map(|&c| c as f64 / rows as f64).collect()
 }
 
+/// How often each token comes up in `rows` draws of the host sampler (one generator per row).
+fn host_frequencies(logits: &[f32], rows: usize, config: &GenerationConfig) -> Vec<f64> {
+    let mut counts = vec![0usize; logits.len()];
+    for row in 0..rows {
+        let mut values = logits.to_vec();
+        counts[Sampler::new(config, row).pick(&mut values, &[], config) as usize] += 1;
+    }
+    counts.iter().map(|&c| c as f64 / rows as f64).collect()
+}
+
 #[test]
 fn device_draws_follow_the_host_distribution() {
     let logits = [0.3, 2.0, -1.0, 1.2, 1.9, -0.4, 0.8, 2.6, 0.0, 1.5];
@@ -108,20 +118,23 @@ fn device_draws_follow_the_host_distribution() {
             ..GenerationConfig::default()
         };
         let want = host_distribution(&logits, &config);
-        let got = frequencies(&logits, rows, &config);
-        for (token, (&p, &f)) in want.iter().zip(&got).enumerate() {
-            if p == 0.0 {
-                assert_eq!(
-                    f, 0.0,
-                    "{config:?}: token {token} is outside the candidates"
-                );
-            } else {
-                // Five standard errors of a frequency over `rows` draws.
-                let bound = 5.0 * (p * (1.0 - p) / rows as f64).sqrt() + 1e-9;
-                assert!(
-                    (f - p).abs() <= bound,
-                    "{config:?}: token {token} drawn {f:.4}, expected {p:.4} ± {bound:.4}"
-                );
+        let device = frequencies(&logits, rows, &config);
+        let host = host_frequencies(&logits, rows, &config);
+        for (site, got) in [("device", device), ("host", host)] {
+            for (token, (&p, &f)) in want.iter().zip(&got).enumerate() {
+                if p == 0.0 {
+                    assert_eq!(
+                        f, 0.0,
+                        "{site} {config:?}: token {token} is not a candidate"
+                    );
+                } else {
+                    // Five standard errors of a frequency over `rows` draws.
+                    let bound = 5.0 * (p * (1.0 - p) / rows as f64).sqrt() + 1e-9;
+                    assert!(
+                        (f - p).abs() <= bound,
+                        "{site} {config:?}: token {token} drawn {f:.4}, expected {p:.4} ± {bound:.4}"
+                    );
+                }
             }
         }
     }
@@ -298,6 +311,10 @@ fn draws_reach_tokens_in_every_block_of_a_large_vocabulary() {
     let drawn: Vec<usize> = (0..1000).filter(|&t| got[t] > 0.0).collect();
     assert_eq!(drawn, vec![5, 517, 999]);
     for (token, p) in [(5, 0.25), (517, 0.5), (999, 0.25)] {
-        assert!((got[token] - p).abs() < 0.025, "token {token}: {}", got[token]);
+        assert!(
+            (got[token] - p).abs() < 0.025,
+            "token {token}: {}",
+            got[token]
+        );
     }
 }

@@ -238,18 +238,16 @@ fn nucleus<B: Backend>(probs: Tensor<B, 2>, top_p: f32) -> Tensor<B, 2> {
     // does not (nothing is kept at twice the largest probability, and `top_p > 0`).
     let mut low = Tensor::<B, 2>::zeros([rows, 1], &probs.device());
     let mut high = probs.clone().max_dim(1) * 2.0;
-    let mass_from = |threshold: &Tensor<B, 2>| {
-        let kept = probs
-            .clone()
-            .greater_equal(threshold.clone().expand([rows, n]));
-        probs.clone().mask_fill(kept.bool_not(), 0.0).sum_dim(1)
+    // The probabilities at or above `threshold`, the others zeroed.
+    let from = |threshold: Tensor<B, 2>| {
+        let dropped = probs.clone().lower(threshold.expand([rows, n]));
+        probs.clone().mask_fill(dropped, 0.0)
     };
     for _ in 0..NUCLEUS_STEPS {
-        let middle = (low.clone() + high.clone()) / 2.0;
-        let enough = mass_from(&middle).greater_equal_elem(top_p);
-        low = low.mask_where(enough.clone(), middle.clone());
-        high = high.mask_where(enough.bool_not(), middle);
+        let middle = (low.clone() + high.clone()) * 0.5;
+        let enough = from(middle.clone()).sum_dim(1).greater_equal_elem(top_p);
+        high = middle.clone().mask_where(enough.clone(), high);
+        low = low.mask_where(enough, middle);
     }
-    let kept = probs.clone().greater_equal(low.expand([rows, n]));
-    probs.mask_fill(kept.bool_not(), 0.0)
+    from(low)
 }

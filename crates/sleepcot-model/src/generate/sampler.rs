@@ -36,11 +36,16 @@ impl Sampler {
         for l in logits.iter_mut() {
             *l /= config.temperature;
         }
+        // Most likely first, ties by lower id: a total order, so partitioning out the top k
+        // before sorting them gives the same candidates in the same order as a full sort.
+        let by_likelihood =
+            |&a: &usize, &b: &usize| logits[b].total_cmp(&logits[a]).then(a.cmp(&b));
         let mut order: Vec<usize> = (0..logits.len()).collect();
-        order.sort_unstable_by(|&a, &b| logits[b].total_cmp(&logits[a]).then(a.cmp(&b)));
-        if config.top_k > 0 {
+        if config.top_k > 0 && config.top_k < order.len() {
+            order.select_nth_unstable_by(config.top_k - 1, by_likelihood);
             order.truncate(config.top_k);
         }
+        order.sort_unstable_by(by_likelihood);
         let max = logits[order[0]];
         let mut probs: Vec<f64> = order
             .iter()
