@@ -82,7 +82,8 @@ pub struct Throughput {
     /// Prompt tokens per second of one prefill pass (logits for the last position only, as in
     /// generation).
     pub prefill_tok_s: f64,
-    /// New tokens per second of greedy decoding with the KV cache, prefill excluded.
+    /// New tokens per second of decoding with the KV cache (tokens chosen as the benchmark's
+    /// `choice` says), prefill excluded.
     pub decode_tok_s: f64,
     /// Rows generated side by side; the rates count the tokens of every row.
     pub batch: usize,

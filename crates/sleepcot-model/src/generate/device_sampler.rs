@@ -45,6 +45,8 @@ pub struct DeviceSampler<B: Backend> {
     /// `[rows, vocab]`, 1 where the token is in the row's prompt or output; `None` without a
     /// repetition penalty.
     seen: Option<Tensor<B, 2>>,
+    /// The repetition penalty the state was made for (1 when there is none).
+    penalty: f32,
 }
 
 impl<B: Backend> DeviceSampler<B> {
@@ -67,12 +69,19 @@ impl<B: Backend> DeviceSampler<B> {
             }
             upload(TensorData::new(marks, [prompts.len(), vocab]), device)
         });
-        Self { seen }
+        Self {
+            seen,
+            penalty: config.repetition_penalty,
+        }
     }
 
     /// Chooses one token per row from last-position logits `[rows, 1, vocab]` and returns them
     /// on the device as `[rows, 1]`. `samplers` are the rows' generators, in row order; they
-    /// are drawn from only when sampling (not greedy).
+    /// are drawn from only when sampling (not greedy). The repetition penalty is the one this
+    /// sampler was made with; `config` gives the temperature, top-k and top-p.
+    ///
+    /// # Panics
+    /// When `samplers` does not hold one generator per row.
     pub fn pick(
         &mut self,
         logits: Tensor<B, 3>,
@@ -80,6 +89,7 @@ impl<B: Backend> DeviceSampler<B> {
         config: &GenerationConfig,
     ) -> Tensor<B, 2, Int> {
         let [rows, _, vocab] = logits.dims();
+        assert_eq!(samplers.len(), rows, "one generator per row");
         let scores = logits.reshape([rows, vocab]);
         if config.is_greedy() && self.seen.is_none() {
             // The argmax of the logits as they are: no cast, nothing else.
@@ -87,7 +97,7 @@ impl<B: Backend> DeviceSampler<B> {
         }
         let mut scores = scores.cast(FloatDType::F32);
         if let Some(seen) = &self.seen {
-            scores = penalise(scores, seen.clone(), config.repetition_penalty);
+            scores = penalise(scores, seen.clone(), self.penalty);
         }
         let chosen = if config.is_greedy() {
             scores.argmax(1)

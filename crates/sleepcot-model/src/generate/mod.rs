@@ -4,7 +4,7 @@
 //! A step keeps everything on the device but the chosen ids: they are fed back as the next
 //! input as they are, and read once for the host (stop tokens, streaming). Positions and the
 //! attention bias live in the cache's device state ([`KvCache`]). Where the ids are chosen is a
-//! [`SamplingSite`]: greedy choices are always made on the device; sampling and the repetition
+//! [`SamplingSite`]: greedy choices without a repetition penalty are always made on the device; sampling and the repetition
 //! penalty run on the device on the GPU backends ([`DeviceSampler`]) and on the host on the CPU
 //! backend, where reading the logits costs nothing and the host sampler is faster.
 
