@@ -8,11 +8,12 @@ fn xtask() -> Command {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
 }
 
-#[test]
-fn batched_generation_bench_reports_its_batch_and_path() {
+/// Runs `xtask bench generate ARGS... --json`, expects success and returns its JSON line.
+fn bench_json(args: &[&str]) -> serde_json::Value {
     let out = xtask()
-        .args(["bench", "generate", "--shape", "tiny", "--batch", "3"])
-        .args(["--prompt", "4", "--decode", "2", "--json"])
+        .args(["bench", "generate"])
+        .args(args)
+        .arg("--json")
         .output()
         .unwrap();
     assert!(
@@ -20,7 +21,14 @@ fn batched_generation_bench_reports_its_batch_and_path() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn batched_generation_bench_reports_its_batch_and_path() {
+    let line = bench_json(&[
+        "--shape", "tiny", "--batch", "3", "--prompt", "4", "--decode", "2",
+    ]);
     assert_eq!(line["batch"], 3);
     assert!(line["decode_tok_s"].as_f64().unwrap() > 0.0, "{line}");
     assert!(line["kernels"].is_string(), "{line}");
@@ -46,20 +54,22 @@ fn batched_generation_bench_reports_its_batch_and_path() {
     assert!(err.contains("SLEEPCOT_CPU_KERNELS is \"sse9\""), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 
-    let out = xtask()
-        .args([
-            "bench", "generate", "--batch", "2", "--prompt", "4", "--decode", "3",
-        ])
-        .args(["--temperature", "0.8", "--top-k", "20", "--top-p", "0.9"])
-        .args(["--repetition-penalty", "1.1", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let line = bench_json(&[
+        "--batch",
+        "2",
+        "--prompt",
+        "4",
+        "--decode",
+        "3",
+        "--temperature",
+        "0.8",
+        "--top-k",
+        "20",
+        "--top-p",
+        "0.9",
+        "--repetition-penalty",
+        "1.1",
+    ]);
     assert_eq!(
         line["choice"],
         "sampled (temperature 0.8, top-k 20, top-p 0.9), repetition penalty 1.1"

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use burn::backend::Flex;
-use burn::tensor::{DType, Tensor, TensorData};
+use burn::tensor::{DType, FloatDType, Tensor, TensorData};
 use sleepcot_model::generate::{DeviceSampler, Sampler, token_ids};
 use sleepcot_model::transfer::counts;
 use sleepcot_model::{
@@ -75,18 +75,47 @@ fn host_distribution(logits: &[f32], config: &GenerationConfig) -> Vec<f64> {
 /// Draws one token for each of `rows` copies of `logits` (each row with its own generator) and
 /// returns how often each token came up.
 fn frequencies(logits: &[f32], rows: usize, config: &GenerationConfig) -> Vec<f64> {
+    frequencies_as(logits, rows, config, &[], FloatDType::F32)
+}
+
+/// [`frequencies`] with the logits in `dtype` and `seen` in every row's prompt (for the
+/// repetition penalty).
+fn frequencies_as(
+    logits: &[f32],
+    rows: usize,
+    config: &GenerationConfig,
+    seen: &[u32],
+    dtype: FloatDType,
+) -> Vec<f64> {
     let vocab = logits.len();
     let device = Default::default();
     let data: Vec<f32> = (0..rows).flat_map(|_| logits.iter().copied()).collect();
-    let tensor = Tensor::<B, 3>::from_data(TensorData::new(data, [rows, 1, vocab]), &device);
+    let tensor =
+        Tensor::<B, 3>::from_data(TensorData::new(data, [rows, 1, vocab]), &device).cast(dtype);
     let mut samplers: Vec<Sampler> = (0..rows).map(|r| Sampler::new(config, r)).collect();
-    let mut sampler = DeviceSampler::<B>::new(&vec![vec![]; rows], vocab, config, &device);
+    let mut sampler = DeviceSampler::<B>::new(&vec![seen.to_vec(); rows], vocab, config, &device);
     let chosen = token_ids(sampler.pick(tensor, &mut samplers, config));
     let mut counts = vec![0usize; vocab];
     for t in chosen {
         counts[t as usize] += 1;
     }
     counts.iter().map(|&c| c as f64 / rows as f64).collect()
+}
+
+/// Asserts that the frequencies `got` (over `rows` draws) are the probabilities `want`: never
+/// drawn where `want` is 0, else within five standard errors.
+fn assert_follows(want: &[f64], got: &[f64], rows: usize, what: &str) {
+    for (token, (&p, &f)) in want.iter().zip(got).enumerate() {
+        if p == 0.0 {
+            assert_eq!(f, 0.0, "{what}: token {token} is not a candidate");
+        } else {
+            let bound = 5.0 * (p * (1.0 - p) / rows as f64).sqrt() + 1e-9;
+            assert!(
+                (f - p).abs() <= bound,
+                "{what}: token {token} drawn {f:.4}, expected {p:.4} ± {bound:.4}"
+            );
+        }
+    }
 }
 
 /// How often each token comes up in `rows` draws of the host sampler (one generator per row).
@@ -123,21 +152,7 @@ fn device_draws_follow_the_host_distribution() {
         let device = frequencies(&logits, rows, &config);
         let host = host_frequencies(&logits, rows, &config);
         for (site, got) in [("device", device), ("host", host)] {
-            for (token, (&p, &f)) in want.iter().zip(&got).enumerate() {
-                if p == 0.0 {
-                    assert_eq!(
-                        f, 0.0,
-                        "{site} {config:?}: token {token} is not a candidate"
-                    );
-                } else {
-                    // Five standard errors of a frequency over `rows` draws.
-                    let bound = 5.0 * (p * (1.0 - p) / rows as f64).sqrt() + 1e-9;
-                    assert!(
-                        (f - p).abs() <= bound,
-                        "{site} {config:?}: token {token} drawn {f:.4}, expected {p:.4} ± {bound:.4}"
-                    );
-                }
-            }
+            assert_follows(&want, &got, rows, &format!("{site} {config:?}"));
         }
     }
 }
@@ -337,22 +352,11 @@ fn many_top_k_candidates_take_the_bisected_nucleus() {
     assert!(config.top_k > sleepcot_model::generate::PAIRWISE_NUCLEUS);
     let want = host_distribution(&logits, &config);
     let got = frequencies(&logits, 20_000, &config);
-    for (token, (&p, &f)) in want.iter().zip(&got).enumerate() {
-        if p == 0.0 {
-            assert_eq!(f, 0.0, "token {token} is not a candidate");
-        } else {
-            let bound = 5.0 * (p * (1.0 - p) / 20_000.0).sqrt() + 1e-9;
-            assert!(
-                (f - p).abs() <= bound,
-                "token {token}: {f:.4} against {p:.4}"
-            );
-        }
-    }
+    assert_follows(&want, &got, 20_000, "top-k 300, top-p 0.7");
 }
 
 #[test]
 fn bf16_logits_are_sampled_in_f32() {
-    use burn::tensor::FloatDType;
     let logits = [0.3f32, 2.0, -1.0, 1.2, 1.9];
     let config = GenerationConfig {
         temperature: 1.0,
@@ -360,24 +364,11 @@ fn bf16_logits_are_sampled_in_f32() {
         repetition_penalty: 1.2,
         ..GenerationConfig::default()
     };
-    let device = Default::default();
     let rows = 4_000;
-    let data: Vec<f32> = (0..rows).flat_map(|_| logits).collect();
-    let tensor = Tensor::<B, 3>::from_data(TensorData::new(data, [rows, 1, 5]), &device)
-        .cast(FloatDType::BF16);
-    let mut samplers: Vec<Sampler> = (0..rows).map(|r| Sampler::new(&config, r)).collect();
-    let prompts = vec![vec![1]; rows];
-    let mut sampler = DeviceSampler::<B>::new(&prompts, 5, &config, &device);
-    let chosen = token_ids(sampler.pick(tensor, &mut samplers, &config));
+    let got = frequencies_as(&logits, rows, &config, &[1], FloatDType::BF16);
     // Token 1 (2.0, seen: 2.0 / 1.2) falls behind token 4 (1.9); the candidates are 4, 1, 3.
     let mut penalised = logits;
     penalised[1] /= 1.2;
     let want = host_distribution(&penalised, &config);
-    for (token, &p) in want.iter().enumerate() {
-        let f = chosen.iter().filter(|&&t| t as usize == token).count() as f64 / rows as f64;
-        assert!(
-            (f - p).abs() <= 0.03,
-            "token {token}: {f:.3} against {p:.3}"
-        );
-    }
+    assert_follows(&want, &got, rows, "bf16 with penalty 1.2");
 }
