@@ -34,6 +34,7 @@
 pub mod accuracy;
 pub mod answer_parse;
 pub mod baselines;
+pub mod batch_plan;
 pub mod bootstrap;
 pub mod chat;
 pub mod curves;

@@ -1,5 +1,6 @@
-//! The runner: any [`Predictor`] answers the test items in batches, with a progress bar, and
-//! the outputs are stored as predictions (see [`crate::prediction`]).
+//! The runner: any [`Predictor`] answers the test items in batches (one task per batch, prompts of
+//! like length together: [`crate::batch_plan`]), with a progress bar, and the outputs are stored as
+//! predictions in item order (see [`crate::prediction`]).
 //!
 //! Predictors here need no model: the expert teacher (the upper bound, re-taught with its own
 //! phrasing seed so that ROUGE-L against the stored record is not trivially 1), the
@@ -14,6 +15,7 @@ use sleepcot_data::teacher::{
 };
 
 use crate::baselines::{PopulationPrior, RandomLetter, generic_advice};
+use crate::batch_plan::plan_batches;
 use crate::efficiency::peak_rss_bytes;
 use crate::error::EvalError;
 use crate::prediction::{Prediction, VariantInfo, write_predictions};
@@ -66,7 +68,7 @@ pub trait Predictor {
 /// How the runner batches and reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunOptions {
-    /// Items per call of [`Predictor::predict`].
+    /// Most items per call of [`Predictor::predict`]; a call holds one task ([`crate::batch_plan`]).
     pub batch_size: usize,
     /// Whether to draw a progress bar on stderr.
     pub progress: bool,
@@ -107,12 +109,13 @@ pub fn run_predictions(
     let name = predictor.name().to_string();
     check_variant_name(&name)?;
     let bar = progress_bar(items.len(), name.clone(), options.progress);
-    let mut rows = Vec::with_capacity(items.len());
+    let mut answered: Vec<Option<Prediction>> = vec![None; items.len()];
     let mut timing = BatchTiming::default();
     let (mut prompt_tokens, mut new_tokens) = (0usize, 0usize);
-    for batch in items.chunks(options.batch_size.max(1)) {
+    for plan in plan_batches(items, options.batch_size) {
+        let batch: Vec<Item<'_>> = plan.iter().map(|&i| items[i]).collect();
         let start = Instant::now();
-        let outputs = predictor.predict(batch, &mut timing)?;
+        let outputs = predictor.predict(&batch, &mut timing)?;
         let latency = start.elapsed().as_secs_f64();
         if outputs.len() != batch.len() {
             return Err(EvalError::Predictor {
@@ -125,10 +128,11 @@ pub fn run_predictions(
                 ),
             });
         }
-        for (item, g) in batch.iter().zip(outputs) {
+        for (&at, g) in plan.iter().zip(outputs) {
+            let item = &items[at];
             prompt_tokens += g.prompt_tokens;
             new_tokens += g.tokens;
-            rows.push(Prediction {
+            answered[at] = Some(Prediction {
                 id: item.record.id.clone(),
                 task: item.record.task,
                 model: name.clone(),
@@ -140,6 +144,9 @@ pub fn run_predictions(
         }
         bar.inc(batch.len() as u64);
     }
+    // The plan covers every item once, so every slot is filled; written in item order.
+    let rows: Vec<Prediction> = answered.into_iter().flatten().collect();
+    debug_assert_eq!(rows.len(), items.len(), "the plan answers every item");
     bar.finish_and_clear();
     let rate = |tokens: usize, s: f64| (tokens > 0 && s > 0.0).then(|| tokens as f64 / s);
     let mut info = predictor.info();

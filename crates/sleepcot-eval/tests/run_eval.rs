@@ -274,3 +274,128 @@ fn bad_input_gives_one_sentence_errors() {
     assert!(err.contains("missing.jsonl does not exist"), "{err}");
     assert!(evaluate_run(&run, None, &config()).is_ok());
 }
+
+/// Records which items each call answered, and answers each item with its id.
+struct Recorder {
+    calls: Vec<Vec<(String, Task)>>,
+}
+
+impl sleepcot_eval::Predictor for Recorder {
+    fn name(&self) -> &str {
+        "recorder"
+    }
+
+    fn predict(
+        &mut self,
+        items: &[Item<'_>],
+        _: &mut sleepcot_eval::predict::BatchTiming,
+    ) -> Result<Vec<sleepcot_eval::predict::Generated>, sleepcot_eval::EvalError> {
+        self.calls.push(
+            items
+                .iter()
+                .map(|i| (i.record.id.clone(), i.record.task))
+                .collect(),
+        );
+        Ok(items
+            .iter()
+            .map(|i| sleepcot_eval::predict::Generated {
+                output: i.record.id.clone(),
+                ..Default::default()
+            })
+            .collect())
+    }
+
+    fn info(&self) -> sleepcot_eval::VariantInfo {
+        sleepcot_eval::VariantInfo::default()
+    }
+}
+
+/// The test items with the tasks interleaved (a recommendation, a follow-up, a question, ...),
+/// the order in which batching by file order mixes them most.
+fn interleaved(test: &TestSet) -> Vec<Item<'_>> {
+    let by_task: Vec<Vec<Item<'_>>> = Task::ALL
+        .iter()
+        .map(|t| test.items().filter(|i| i.record.task == *t).collect())
+        .collect();
+    let longest = by_task.iter().map(Vec::len).max().unwrap_or(0);
+    (0..longest)
+        .flat_map(|k| {
+            by_task
+                .iter()
+                .filter_map(move |items| items.get(k).copied())
+        })
+        .collect()
+}
+
+#[test]
+fn batches_hold_one_task_and_predictions_keep_item_order() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path());
+    let run = RunDir::new(dir.path());
+    let test = TestSet::load(&run).unwrap();
+    let items = interleaved(&test);
+    assert!(items.len() > 12);
+    let mut recorder = Recorder { calls: Vec::new() };
+    let (rows, info) = run_predictions(&mut recorder, &items, &run, &quiet()).unwrap();
+    // Each call answers one task, at most a batch of items, and every item is answered once.
+    assert!(
+        recorder
+            .calls
+            .iter()
+            .all(|call| !call.is_empty() && call.len() <= 4)
+    );
+    assert!(
+        recorder
+            .calls
+            .iter()
+            .all(|call| call.iter().all(|(_, t)| *t == call[0].1))
+    );
+    assert_eq!(
+        recorder.calls.iter().map(Vec::len).sum::<usize>(),
+        items.len()
+    );
+    assert_eq!(info.batch_size, Some(4));
+    // The predictions (returned and written) are in item order, each with its own output.
+    let ids: Vec<&str> = items.iter().map(|i| i.record.id.as_str()).collect();
+    assert_eq!(rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ids);
+    assert!(rows.iter().all(|r| r.output == r.id));
+    let written = sleepcot_eval::prediction::read_predictions(&run, "recorder", &test).unwrap();
+    assert_eq!(
+        written
+            .rows
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect::<Vec<_>>(),
+        ids
+    );
+}
+
+#[test]
+fn a_student_answers_the_same_whatever_it_is_batched_with() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path());
+    let run = RunDir::new(dir.path());
+    let test = TestSet::load(&run).unwrap();
+    let items = interleaved(&test);
+    let mut outputs = Vec::new();
+    for batch_size in [1, 5] {
+        let mut student = StudentPredictor {
+            name: format!("untrained-{batch_size}"),
+            student: tiny_student(&test),
+            format: sleepcot_data::instructions::StudentFormat::RationaleThenAnswer,
+            kind: VariantKind::Untrained,
+            backend: "flex".into(),
+        };
+        let options = RunOptions {
+            batch_size,
+            progress: false,
+        };
+        let (rows, _) = run_predictions(&mut student, &items, &run, &options).unwrap();
+        outputs.push(
+            rows.into_iter()
+                .map(|r| (r.id, r.output))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(outputs[0], outputs[1]);
+}
