@@ -371,7 +371,7 @@ fn batches_hold_one_task_and_predictions_keep_item_order() {
 }
 
 #[test]
-fn a_student_answers_the_same_whatever_it_is_batched_with() {
+fn a_tiny_student_answers_alike_alone_and_in_batches_of_five() {
     let dir = tempfile::tempdir().unwrap();
     write_data(dir.path());
     let run = RunDir::new(dir.path());
