@@ -24,7 +24,7 @@ current token.
 
     pip install torch transformers
     python3 crates/sleepcot-train/scripts/induction_init_probe.py [--init planted|default]
-        [--steps 200] [--lr 3e-3] [--every 50]
+        [--steps 200] [--lr 3e-3] [--every 50] [--gap 0]
 
 Measured on a 2-core AMD EPYC (issue 17), reply-digit loss every 100 steps, 600 steps:
 
@@ -34,6 +34,10 @@ Measured on a 2-core AMD EPYC (issue 17), reply-digit loss every 100 steps, 600 
 - planted, 3e-3 (the quick students' rate): 2.651 ... 2.346; the head's share falls to 0.03
   and 0.13 by step 100, so training erases the circuit before the model learns to use it;
 - default, 3e-3: 2.899 ... 2.423.
+- planted, 1e-3: 2.706 ... 2.339 (the share falls to 0.13-0.27: erased too);
+- with `--gap 400` (400 random digits between the averages and the reply, about the distance
+  a report's later lines put between a value and its checklist line), 3e-4: planted 2.788,
+  1.673, 1.374, 1.141, 1.097, 1.043; default 3.059 ... 2.337.
 
 So a planted circuit makes the look-up learnable within 2,000 sequences of 4, where the default
 initialisation does not start within the same 2,400 (nor, in copy_probes.py's averages_lookup,
@@ -71,12 +75,15 @@ def value(rng, pattern):
     return out
 
 
-def example(rng):
+def example(rng, gap=0):
     values = {k: value(rng, p) for k, p in KEYS}
     prompt = [ID["<bos>"], ID["Look"], ID["up"], ID["."], ID["\n"], ID["Averages"], ID[":"]]
     for i, (k, _) in enumerate(KEYS):
         prompt += [ID[w] for w in k.split()] + values[k] + [ID["," if i + 1 < len(KEYS) else "."]]
     prompt.append(ID["\n"])
+    # Random digits between the averages and the reply: the distance a report's later lines put
+    # between a value and the checklist line that quotes it.
+    prompt += [ID[str(rng.randrange(10))] for _ in range(gap)] + ([ID["\n"]] if gap else [])
     reply = []
     for i in rng.sample(range(len(KEYS)), len(KEYS)):
         k = KEYS[i][0]
@@ -84,8 +91,8 @@ def example(rng):
     return prompt, reply + [ID["<eos>"]]
 
 
-def batch(rng, n):
-    rows = [example(rng) for _ in range(n)]
+def batch(rng, n, gap=0):
+    rows = [example(rng, gap) for _ in range(n)]
     width = max(len(p) + len(r) for p, r in rows)
     ids = torch.zeros(n, width, dtype=torch.long)
     labels = torch.full((n, width), -100)
@@ -143,10 +150,10 @@ def plant(model):
         a1.o_proj.weight[:tok, :hd] = p2.T * 0.06
 
 
-def induction_attention(model, seed=5):
+def induction_attention(model, gap=0, seed=5):
     """Mean attention of layer 1, head 0 on positions whose previous token is the current one."""
     model.eval()
-    ids, _ = batch(random.Random(seed), 2)
+    ids, _ = batch(random.Random(seed), 2, gap)
     with torch.no_grad():
         att = model(input_ids=ids, output_attentions=True).attentions[1][:, 0]
     shares = []
@@ -170,9 +177,11 @@ def main():
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--every", type=int, default=50)
+    parser.add_argument("--gap", type=int, default=0,
+                        help="random digits between the averages line and the reply")
     args = parser.parse_args()
-    if args.steps < 1 or args.every < 1 or not args.lr > 0:
-        parser.error("--steps and --every must be at least 1 and --lr positive")
+    if args.steps < 1 or args.every < 1 or args.gap < 0 or not args.lr > 0:
+        parser.error("--steps and --every must be at least 1, --gap at least 0, --lr positive")
     torch.manual_seed(0)
     torch.set_num_threads(2)
     config = Qwen2Config(vocab_size=len(VOCAB), hidden_size=128, num_hidden_layers=4,
@@ -183,12 +192,12 @@ def main():
     model = Qwen2ForCausalLM(config)
     if args.init == "planted":
         plant(model)
-    print(f"step 0: induction attention {induction_attention(model)}", flush=True)
+    print(f"step 0: induction attention {induction_attention(model, args.gap)}", flush=True)
     rng = random.Random(0)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     digit_losses = []
     for step in range(1, args.steps + 1):
-        ids, labels = batch(rng, 4)
+        ids, labels = batch(rng, 4, args.gap)
         logits = model(input_ids=ids).logits
         ce = torch.nn.functional.cross_entropy(logits.transpose(1, 2), labels, reduction="none",
                                                ignore_index=-100)
@@ -202,7 +211,7 @@ def main():
         if step % args.every == 0:
             recent = digit_losses[-args.every:]
             print(f"step {step}: digit loss {sum(recent) / len(recent):.3f}, induction "
-                  f"attention {induction_attention(model)}", flush=True)
+                  f"attention {induction_attention(model, args.gap)}", flush=True)
 
 
 if __name__ == "__main__":
